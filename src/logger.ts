@@ -1,0 +1,41 @@
+import { pino, type Logger } from 'pino'
+
+export type { Logger }
+
+/**
+ * The process logger. JSON lines on stdout; `err` is the one key for errors,
+ * and credentials never reach a line (see the redact paths).
+ */
+export function createLogger(level: string, name: string): Logger {
+  return pino({
+    name,
+    level,
+    base: { pid: process.pid, component: name },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: [
+        'password',
+        '*.password',
+        'token',
+        '*.token',
+        'req.headers.authorization',
+        'config.databaseUrl',
+        'config.redisUrl',
+        'config.clickhouseUrl',
+      ],
+      censor: '[redacted]',
+    },
+  })
+}
+
+/** A connection string fit for a log line: the password is masked. */
+export function maskUrl(url: string | undefined): string | undefined {
+  if (!url) return url
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return '[unparsable url]'
+  }
+}
