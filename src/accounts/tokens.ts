@@ -1,0 +1,93 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { Op } from 'sequelize'
+import type { Database } from '../postgres/database.js'
+import type { ApiToken, User } from './models.js'
+
+/** How stale `last_used_at` may get before a request writes it again. */
+const lastUsedResolutionMs = 60_000
+
+export interface IssuedToken {
+  /** Shown to the caller once; never stored. */
+  plainText: string
+  token: ApiToken
+}
+
+export interface TokenOwner {
+  user: User
+  token: ApiToken
+}
+
+function sha256(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex')
+}
+
+/**
+ * Issues a bearer token. Its text is `<token id>|<secret>`, the secret being
+ * 43 base64url characters (256 random bits). Only the sha256 of the secret is
+ * stored; the id prefix lets an operator tell tokens apart in a support case
+ * without the secret.
+ */
+export async function createToken(db: Database, user: User, name: string): Promise<IssuedToken> {
+  const secret = randomBytes(32).toString('base64url')
+  const token = await db.ApiToken.create({ user_id: user.id, name, token_hash: sha256(secret) })
+  return { plainText: `${token.id}|${secret}`, token }
+}
+
+/** Splits `<id>|<secret>`; a bare secret is accepted too. */
+function parseBearer(bearer: string): { id: number | undefined; secret: string } | undefined {
+  const separator = bearer.indexOf('|')
+  if (separator === -1) return bearer === '' ? undefined : { id: undefined, secret: bearer }
+
+  const idText = bearer.slice(0, separator)
+  const secret = bearer.slice(separator + 1)
+  if (!/^[1-9]\d{0,9}$/.test(idText) || secret === '') return undefined
+  return { id: Number(idText), secret }
+}
+
+/**
+ * The live user behind a bearer token, or null when the token is unknown,
+ * revoked or its user deleted. Marks the token used, at most once a minute,
+ * so busy clients do not turn every read into a write.
+ */
+export async function findUserByToken(db: Database, bearer: string): Promise<TokenOwner | null> {
+  const parsed = parseBearer(bearer)
+  if (!parsed) return null
+
+  // An index lookup on the hash is safe from timing probes: an attacker
+  // controls the secret, not its digest.
+  const token = await db.ApiToken.findOne({
+    where: { token_hash: sha256(parsed.secret), revoked_at: null },
+    include: [{ model: db.User, as: 'user', required: true }],
+  })
+  if (!token?.user) return null
+  if (parsed.id !== undefined && parsed.id !== token.id) return null
+
+  await touchToken(db, token)
+  return { user: token.user, token }
+}
+
+async function touchToken(db: Database, token: ApiToken): Promise<void> {
+  const now = new Date()
+  const staleBefore = new Date(now.getTime() - lastUsedResolutionMs)
+  if (token.last_used_at && token.last_used_at > staleBefore) return
+
+  await db.ApiToken.update(
+    { last_used_at: now },
+    {
+      where: {
+        id: token.id,
+        [Op.or]: [{ last_used_at: null }, { last_used_at: { [Op.lt]: staleBefore } }],
+      },
+    },
+  )
+  token.last_used_at = now
+}
+
+/** Revokes one token; true when it was live until now. */
+export async function revokeToken(db: Database, tokenId: number): Promise<boolean> {
+  const [count] = await db.ApiToken.update(
+    { revoked_at: new Date() },
+    { where: { id: tokenId, revoked_at: null } },
+  )
+  return count === 1
+}

@@ -1,0 +1,70 @@
+import pg from 'pg'
+import { Sequelize } from 'sequelize'
+import { type ApiToken, registerModels, type User } from '../accounts/models.js'
+import type { Logger } from '../logger.js'
+import { maskUrl } from '../logger.js'
+
+export interface Database {
+  sequelize: Sequelize
+  User: typeof User
+  ApiToken: typeof ApiToken
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  /** Connections in the pool; the embedded PGlite runs them one statement at a time. */
+  poolMax?: number
+}
+
+const int8Oid = 20
+
+/**
+ * node-postgres hands `int8` (bigint columns, `COUNT(*)`, `SUM` of integers)
+ * back as strings, and "9" + 1 is "91". Counts here fit a double easily; a
+ * value that would not is refused instead of being silently rounded.
+ */
+function parseInt8(text: string): number {
+  const value = Number(text)
+  if (!Number.isSafeInteger(value)) {
+    throw new RangeError('int8 value beyond 2^53 cannot be read as a number')
+  }
+  return value
+}
+
+pg.types.setTypeParser(int8Oid, parseInt8)
+
+/**
+ * Opens the account store: Sequelize on node-postgres with the models bound.
+ * It checks the connection once so a wrong URL stops start-up with a clear
+ * log line; statements are logged at debug only, never shown to API callers.
+ */
+export async function openDatabase(
+  url: string,
+  log: Logger,
+  options: DatabaseOptions = {},
+): Promise<Database> {
+  const dbLog = log.child({ store: 'postgres' })
+  const sequelize = new Sequelize(url, {
+    dialect: 'postgres',
+    dialectModule: pg,
+    timezone: '+00:00',
+    benchmark: true,
+    logging: (sql: string, ms?: number) => dbLog.debug({ sql, ms }, 'query'),
+    pool: { max: options.poolMax ?? 10, min: 0, idle: 10_000, acquire: 30_000 },
+  })
+
+  const models = registerModels(sequelize)
+  try {
+    await sequelize.authenticate({ logging: false })
+  } catch (err) {
+    await sequelize.close()
+    dbLog.error({ err, url: maskUrl(url) }, 'postgres unreachable')
+    throw err
+  }
+
+  return {
+    sequelize,
+    ...models,
+    close: () => sequelize.close(),
+  }
+}

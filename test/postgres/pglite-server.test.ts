@@ -1,0 +1,78 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import test from 'ava'
+import { pino } from 'pino'
+import { openDatabase } from '../../src/postgres/database.js'
+import { migratePostgres } from '../../src/postgres/migrate.js'
+import { startPgliteServer } from '../../src/postgres/pglite-server.js'
+
+const log = pino({ level: 'silent' })
+
+test('a pool of several connections runs concurrent queries and transactions', async (t) => {
+  const server = await startPgliteServer({ log })
+  const db = await openDatabase(server.url, log, { poolMax: 5 })
+  t.teardown(async () => {
+    await db.close()
+    await server.close()
+  })
+  t.regex(server.url, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/)
+  await migratePostgres(db, log)
+
+  const users = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      db.User.create({
+        ulid: String(i).padStart(26, '0'),
+        name: `user ${i}`,
+        email: `user${i}@example.com`,
+        password_hash: 'unused',
+      }),
+    ),
+  )
+  const outcomes = await Promise.allSettled(
+    users.slice(0, 10).map((user, i) =>
+      db.sequelize.transaction(async (transaction) => {
+        await user.update({ name: `renamed ${i}` }, { transaction })
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        if (i % 2 === 1) throw new Error('roll back')
+      }),
+    ),
+  )
+
+  t.deepEqual(
+    outcomes.map((outcome) => outcome.status),
+    Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? 'fulfilled' : 'rejected')),
+  )
+  const names = await Promise.all(users.slice(0, 10).map((user) => db.User.findByPk(user.id)))
+  t.deepEqual(
+    names.map((user) => user?.name),
+    Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? `renamed ${i}` : `user ${i}`)),
+  )
+  t.is(await db.User.count(), 20)
+})
+
+test('with a data directory the data survives a restart', async (t) => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'pglite-'))
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }))
+
+  const first = await startPgliteServer({ dataDir, log })
+  const firstDb = await openDatabase(first.url, log)
+  t.is((await migratePostgres(firstDb, log)).length, 2)
+  await firstDb.User.create({
+    ulid: '01J00000000000000000000000',
+    name: 'kept',
+    email: 'kept@example.com',
+    password_hash: 'unused',
+  })
+  await firstDb.close()
+  await first.close()
+
+  const second = await startPgliteServer({ dataDir, log })
+  const secondDb = await openDatabase(second.url, log)
+  t.teardown(async () => {
+    await secondDb.close()
+    await second.close()
+  })
+  t.deepEqual(await migratePostgres(secondDb, log), [])
+  t.is((await secondDb.User.findOne())?.email, 'kept@example.com')
+})
