@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto'
+import { type JobsOptions, Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { pino } from 'pino'
+import type { Logger } from '../logger.js'
+import { createRedis } from '../redis.js'
+import { describeFieldErrors, type FieldErrors, fieldErrors } from '../validation.js'
+import { type EventInput, eventSchema, MAX_BATCH_EVENTS } from './event-schema.js'
+import { JOB_NAMES, METERING_QUEUE } from './queues.js'
+
+/** The event was refused before it reached the queue; fix it, do not retry it. */
+export class InvalidEventError extends Error {
+  readonly retryable = false
+
+  constructor(readonly errors: FieldErrors) {
+    super(`invalid event: ${describeFieldErrors(errors)}`)
+  }
+}
+
+/** Redis did not take the job; nothing was enqueued, and the same call may be retried. */
+export class ProducerUnavailableError extends Error {
+  readonly retryable = true
+}
+
+export interface ProducerOptions {
+  /** Default `redis://127.0.0.1:6379`. */
+  redisUrl?: string
+  /** BullMQ key prefix; must match the worker's `QUEUE_PREFIX`. Default `bull`. */
+  prefix?: string
+  queueName?: string
+  log?: Logger
+}
+
+interface Common {
+  eventId: string
+  userId: number
+  externalUserId?: string
+  /** ISO 8601 with offset; default: when the job is enqueued. */
+  occurredAt?: string
+}
+
+/** Retries belong to the worker's stores being down, never to bad input. */
+const jobOptions: JobsOptions = { attempts: 10, backoff: { type: 'exponential', delay: 1_000 } }
+
+/**
+ * Enqueues metering events for the worker. Every event is validated here with
+ * the worker's own schema, and its job id derives from its `event_id`, so an
+ * event re-sent while its job is still in Redis is not even enqueued twice.
+ */
+export class MeteringProducer {
+  private constructor(
+    private readonly queue: Queue,
+    private readonly redis: Redis,
+  ) {}
+
+  /** Connects, failing fast with `ProducerUnavailableError` when Redis does not answer. */
+  static async connect(options: ProducerOptions = {}): Promise<MeteringProducer> {
+    const log = options.log ?? pino({ level: 'silent' })
+    const redis = createRedis(options.redisUrl ?? 'redis://127.0.0.1:6379', 'producer', log)
+    try {
+      await redis.connect()
+    } catch (err) {
+      redis.disconnect()
+      throw new ProducerUnavailableError('Redis is unreachable', { cause: err })
+    }
+
+    const queue = new Queue(options.queueName ?? METERING_QUEUE, {
+      connection: redis,
+      prefix: options.prefix ?? 'bull',
+    })
+    queue.on('error', (err) => log.warn({ err }, 'producer queue error'))
+    return new MeteringProducer(queue, redis)
+  }
+
+  recordUpload(event: Common & { bytes: number | string }): Promise<string> {
+    return this.record({ ...usage(event), metric: 'upload_bytes', value: event.bytes })
+  }
+
+  recordEncoding(event: Common & { engine: 'cpu' | 'gpu'; seconds: number | string }) {
+    const metric = event.engine === 'gpu' ? 'encoding_gpu' : 'encoding_cpu'
+    return this.record({ ...usage(event), metric, value: event.seconds })
+  }
+
+  /** Enqueues one event of any type; resolves to its job id. */
+  async record(event: EventInput): Promise<string> {
+    check(event, '')
+    const jobId = `ev-${digest(event.event_id)}`
+    await this.add(JOB_NAMES.event, event, jobId)
+    return jobId
+  }
+
+  /** Enqueues up to 1,000 events as one `batch` job; resolves to its job id. */
+  async recordBatch(events: EventInput[]): Promise<string> {
+    if (events.length === 0 || events.length > MAX_BATCH_EVENTS) {
+      throw new InvalidEventError({ events: [`must hold 1 to ${MAX_BATCH_EVENTS} events`] })
+    }
+    events.forEach((event, index) => check(event, `events.${index}.`))
+
+    const jobId = `batch-${digest(events.map((event) => event.event_id).join('\n'))}`
+    await this.add(JOB_NAMES.batch, { events }, jobId)
+    return jobId
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close()
+    this.redis.disconnect()
+  }
+
+  private async add(name: string, data: unknown, jobId: string): Promise<void> {
+    try {
+      await this.queue.add(name, data, { ...jobOptions, jobId })
+    } catch (err) {
+      throw new ProducerUnavailableError('Redis did not take the job', { cause: err })
+    }
+  }
+}
+
+function usage(event: Common) {
+  return {
+    event_id: event.eventId,
+    type: 'usage' as const,
+    user_id: event.userId,
+    external_user_id: event.externalUserId,
+    occurred_at: event.occurredAt,
+  }
+}
+
+function check(event: unknown, prefix: string): void {
+  const parsed = eventSchema.safeParse(event)
+  if (!parsed.success) throw new InvalidEventError(fieldErrors(parsed.error, prefix))
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 40)
+}

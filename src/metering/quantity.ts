@@ -1,0 +1,58 @@
+/**
+ * Exact quantities. Values travel as integers of micro-units (bigint) from
+ * validation to the insert, and reach ClickHouse as decimal strings for a
+ * `Decimal(38, 6)` column, so sums never drift the way Float64 sums do.
+ */
+
+const microsPerUnit = 1_000_000n
+
+/** Largest byte count an event may carry: 2^63 − 1. */
+export const MAX_BYTES = 2n ** 63n - 1n
+
+/** Largest number of seconds one event may carry (about 31 million years). */
+export const MAX_SECONDS = 1e15
+
+const integerText = /^(0|[1-9]\d*)$/
+const decimalText = /^(0|[1-9]\d*)(\.\d+)?$/
+
+/** Whole units (bytes) as micro-units; `undefined` when not a non-negative integer. */
+export function bytesToMicros(value: number | string): bigint | undefined {
+  if (typeof value === 'number') {
+    return Number.isSafeInteger(value) && value >= 0 ? BigInt(value) * microsPerUnit : undefined
+  }
+  if (!integerText.test(value)) return undefined
+
+  const bytes = BigInt(value)
+  return bytes <= MAX_BYTES ? bytes * microsPerUnit : undefined
+}
+
+/**
+ * Seconds as micro-units, rounded half away from zero to the microsecond.
+ * Numbers go through `toFixed(7)` so that a float such as 0.30000000000000004
+ * becomes the decimal its producer meant before rounding.
+ */
+export function secondsToMicros(value: number | string): bigint | undefined {
+  let text: string
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0 || value > MAX_SECONDS) return undefined
+    text = value.toFixed(7)
+  } else {
+    if (!decimalText.test(value) || Number(value) > MAX_SECONDS) return undefined
+    text = value
+  }
+
+  const [whole = '0', fraction = ''] = text.split('.')
+  const digits = `${fraction}0000000`.slice(0, 7)
+  const micros = BigInt(whole) * microsPerUnit + BigInt(digits.slice(0, 6))
+  return Number(digits[6]) >= 5 ? micros + 1n : micros
+}
+
+/** Micro-units as the decimal text ClickHouse parses exactly: "0.6", "300", "1.000001". */
+export function microsToDecimal(micros: bigint): string {
+  const negative = micros < 0n
+  const magnitude = negative ? -micros : micros
+  const whole = magnitude / microsPerUnit
+  const fraction = (magnitude % microsPerUnit).toString().padStart(6, '0').replace(/0+$/, '')
+  const text = fraction ? `${whole}.${fraction}` : whole.toString()
+  return negative ? `-${text}` : text
+}

@@ -1,0 +1,28 @@
+/**
+ * The queues and job names of the meter, declared once. Producers in any
+ * language follow this contract: queue `metering`; a job named `event` carries
+ * one event as its data, a job named `batch` carries `{ "events": [...] }`.
+ */
+export const METERING_QUEUE = 'metering'
+
+/** Where a queue's rejected events wait, with their reasons, to be inspected and replayed. */
+export function deadLetterQueueName(queueName = METERING_QUEUE): string {
+  return `${queueName}-dead-letter`
+}
+
+export const JOB_NAMES = { event: 'event', batch: 'batch' } as const
+export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES]
+
+/** The Redis key prefix of the dedup state, beside the queue's own keys. */
+export function dedupKeyBase(queuePrefix: string, queueName = METERING_QUEUE): string {
+  return `${queuePrefix}:${queueName}:dedup`
+}
+
+/** A dead-lettered event: the event as received and why it was refused. */
+export interface DeadLetter {
+  event: unknown
+  errors: Record<string, string[]>
+  reason: string
+  source: { queue: string; job_id: string; job_name: string; index: number | null }
+  rejected_at: string
+}

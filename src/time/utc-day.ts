@@ -1,0 +1,39 @@
+/**
+ * UTC calendar days as `YYYY-MM-DD` strings. Every day the product stores or
+ * reads is a UTC day, so nothing here touches the process's local time zone.
+ */
+
+const dayPattern = /^(\d{4})-(\d{2})-(\d{2})$/
+const msPerDay = 86_400_000
+
+/** True for a real calendar day written exactly as YYYY-MM-DD (2026-02-30 is not). */
+export function isUtcDay(value: string): boolean {
+  const match = dayPattern.exec(value)
+  if (!match) return false
+
+  const [, year, month, day] = match.map(Number) as [number, number, number, number]
+  const date = new Date(Date.UTC(year, month - 1, day))
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  )
+}
+
+/** The UTC day an instant falls on. */
+export function utcDayOf(instant: Date | number): string {
+  return new Date(instant).toISOString().slice(0, 10)
+}
+
+/** Days from `from` to `to`, both counted: the same day is 1. */
+export function daysInRange(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / msPerDay) + 1
+}
+
+/** Every UTC day from `from` to `to` inclusive, stepping in UTC so no day repeats or goes missing. */
+export function eachUtcDay(from: string, to: string): string[] {
+  const days: string[] = []
+  const end = Date.parse(`${to}T00:00:00Z`)
+  for (let at = Date.parse(`${from}T00:00:00Z`); at <= end; at += msPerDay) {
+    days.push(utcDayOf(at))
+  }
+  return days
+}

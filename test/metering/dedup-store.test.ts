@@ -1,0 +1,76 @@
+import test from 'ava'
+import { DedupStore } from '../../src/metering/dedup-store.js'
+import { connectRedis, dropPrefix, uniquePrefix } from '../fixtures/redis.js'
+
+const redis = connectRedis()
+const prefixes: string[] = []
+
+function store(horizonSeconds = 3600) {
+  const prefix = uniquePrefix('dedup')
+  prefixes.push(prefix)
+  return new DedupStore(redis, `${prefix}:metering:dedup`, horizonSeconds)
+}
+
+const entry = (eventId: string) => ({ eventId, stored: `stored-${eventId}` })
+
+test.after.always(async () => {
+  for (const prefix of prefixes) await dropPrefix(redis, prefix)
+  redis.disconnect()
+})
+
+test('a claimed id is held by its batch until commit, then counted', async (t) => {
+  const dedup = store()
+
+  t.deepEqual(await dedup.claim('a'.repeat(32), [entry('e1'), entry('e2')], 10_000), [
+    { kind: 'claimed' },
+    { kind: 'claimed' },
+  ])
+  t.deepEqual(await dedup.claim('b'.repeat(32), [entry('e2'), entry('e3')], 10_000), [
+    { kind: 'held', batchId: 'a'.repeat(32) },
+    { kind: 'claimed' },
+  ])
+
+  t.is(await dedup.commit('a'.repeat(32)), 2)
+  t.deepEqual(await dedup.claim('c'.repeat(32), [entry('e1'), entry('e2')], 10_000), [
+    { kind: 'counted' },
+    { kind: 'counted' },
+  ])
+})
+
+test('a batch whose lease ran out is adopted with its journal, once', async (t) => {
+  const dedup = store()
+  await dedup.claim('d'.repeat(32), [entry('x1'), entry('x2')], 1)
+  await new Promise((resolve) => setTimeout(resolve, 20))
+
+  const adopted = await dedup.takeOverExpired(10_000)
+  t.deepEqual(adopted, {
+    batchId: 'd'.repeat(32),
+    entries: [entry('x1'), entry('x2')],
+  })
+  t.is(await dedup.takeOverExpired(10_000), undefined, 'the new lease protects it')
+
+  t.is(await dedup.commit('d'.repeat(32)), 2)
+  t.is(await dedup.takeOverExpired(10_000), undefined, 'a committed batch is gone')
+})
+
+test('a live lease is renewed and a committed batch cannot be', async (t) => {
+  const dedup = store()
+  await dedup.claim('e'.repeat(32), [entry('r1')], 1)
+
+  t.true(await dedup.renew('e'.repeat(32), 10_000))
+  t.is(await dedup.takeOverExpired(10_000), undefined)
+
+  await dedup.commit('e'.repeat(32))
+  t.false(await dedup.renew('e'.repeat(32), 10_000))
+})
+
+test('ids are forgotten only after the horizon has passed', async (t) => {
+  const dedup = store(60)
+  await dedup.claim('f'.repeat(32), [entry('h1')], 10_000)
+  await dedup.commit('f'.repeat(32))
+
+  const keys = await redis.keys(`${prefixes.at(-1)}:metering:dedup:seen:*`)
+  t.is(keys.length, 1)
+  const ttl = await redis.pttl(keys[0] as string)
+  t.true(ttl > 60_000 && ttl <= 75_000, `ttl ${ttl} ms`)
+})
