@@ -1,0 +1,105 @@
+import { readdir } from 'node:fs/promises'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { type MigrationParams, type RunnableMigration, Umzug, type UmzugStorage } from 'umzug'
+import type { Logger } from '../logger.js'
+import type { ClickHouse, ClickHouseClient } from './client.js'
+
+/** What every ClickHouse migration's `up` receives. */
+export interface ClickHouseMigrationContext {
+  client: ClickHouseClient
+  /** The product's database, already checked to be a plain identifier. */
+  database: string
+}
+
+interface MigrationModule {
+  up(params: { context: ClickHouseMigrationContext }): Promise<void>
+}
+
+/** Beside the sources under tsx; `dist/migrations/clickhouse` after tsc. */
+const migrationsDir = fileURLToPath(new URL('../../migrations/clickhouse/', import.meta.url))
+const migrationFile = /^(?<name>.+?)(?<!\.d)\.(ts|js)$/
+
+/**
+ * Applies the pending ClickHouse migrations and returns their names. Each is
+ * recorded in `${database}.schema_migrations` once it has run, so a rerun on
+ * the next deploy applies nothing.
+ */
+export async function migrateClickHouse(ch: ClickHouse, log: Logger): Promise<string[]> {
+  const context: ClickHouseMigrationContext = { client: ch.client, database: ch.database }
+  const migrationLog = log.child({ component: 'clickhouse-migrations' })
+
+  await ch.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` })
+  await ch.client.command({
+    query:
+      `CREATE TABLE IF NOT EXISTS ${ch.database}.schema_migrations ` +
+      `(name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ` +
+      'ENGINE = ReplacingMergeTree ORDER BY name',
+  })
+
+  const umzug = new Umzug<ClickHouseMigrationContext>({
+    migrations: await listMigrations(),
+    context,
+    storage: new ClickHouseMigrationStorage(ch),
+    logger: {
+      info: (entry) => migrationLog.info(entry, 'migration'),
+      warn: (entry) => migrationLog.warn(entry, 'migration'),
+      error: (entry) => migrationLog.error(entry, 'migration'),
+      debug: (entry) => migrationLog.debug(entry, 'migration'),
+    },
+  })
+
+  const applied = await umzug.up()
+  return applied.map((migration) => migration.name)
+}
+
+/**
+ * Migration files by name without extension, so the `.ts` sources and the
+ * compiled `.js` files count as the same migrations.
+ */
+async function listMigrations(): Promise<RunnableMigration<ClickHouseMigrationContext>[]> {
+  const files = (await readdir(migrationsDir)).sort()
+  const migrations: RunnableMigration<ClickHouseMigrationContext>[] = []
+  for (const file of files) {
+    const name = migrationFile.exec(file)?.groups?.name
+    if (!name) continue
+
+    const url = pathToFileURL(`${migrationsDir}${file}`).href
+    migrations.push({
+      name,
+      path: url,
+      up: async ({ context }: MigrationParams<ClickHouseMigrationContext>) => {
+        const migration = (await import(url)) as MigrationModule
+        await migration.up({ context })
+      },
+    })
+  }
+  return migrations
+}
+
+class ClickHouseMigrationStorage implements UmzugStorage<ClickHouseMigrationContext> {
+  private readonly table: string
+
+  constructor(private readonly ch: ClickHouse) {
+    this.table = `${ch.database}.schema_migrations`
+  }
+
+  async logMigration({ name }: { name: string }): Promise<void> {
+    await this.ch.client.insert({ table: this.table, values: [{ name }], format: 'JSONEachRow' })
+  }
+
+  async unlogMigration({ name }: { name: string }): Promise<void> {
+    await this.ch.client.command({
+      query: `DELETE FROM ${this.table} WHERE name = {name:String}`,
+      query_params: { name },
+    })
+  }
+
+  async executed(): Promise<string[]> {
+    const result = await this.ch.client.query({
+      query: `SELECT DISTINCT name FROM ${this.table} ORDER BY name`,
+      format: 'JSONEachRow',
+    })
+    const rows = await result.json<{ name: string }>()
+    return rows.map((row) => row.name)
+  }
+}
