@@ -1,9 +1,5 @@
 import test from 'ava'
-import {
-  bytesToMicros,
-  microsToDecimal,
-  secondsToMicros,
-} from '../../src/metering/quantity.js'
+import { bytesToMicros, microsToDecimal, secondsToMicros } from '../../src/metering/quantity.js'
 
 test('bytes are exact up to 2^63 − 1, given as a decimal string above 2^53', (t) => {
   t.is(bytesToMicros('9007199254740993'), 9_007_199_254_740_993_000_000n)

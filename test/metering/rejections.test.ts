@@ -1,0 +1,127 @@
+import test from 'ava'
+import type { ClickHouse } from '../../src/clickhouse/client.js'
+import type { DeadLetter } from '../../src/metering/queues.js'
+import { freshClickHouse } from '../fixtures/clickhouse.js'
+import { drained, type MeterRig, makeUser, startMeter, usageOf } from '../fixtures/metering.js'
+import { type FreshDatabase, freshDatabase } from '../fixtures/postgres.js'
+
+let postgres: FreshDatabase
+let clickhouse: ClickHouse
+let meter: MeterRig
+
+test.before(async () => {
+  postgres = await freshDatabase()
+  clickhouse = await freshClickHouse()
+  meter = await startMeter(postgres.db, clickhouse)
+})
+
+test.after.always(async () => {
+  await meter?.close()
+  await clickhouse?.close()
+  await postgres?.close()
+})
+
+const occurred_at = '2026-06-01T00:00:00Z'
+const bytesRule =
+  'must be a whole number of bytes from 0 to 9223372036854775807 (a decimal string above 2^53)'
+
+async function deadLetters(): Promise<DeadLetter[]> {
+  const jobs = await meter.deadLetters.getJobs(['waiting'], 0, 1_000, true)
+  return jobs.map((job) => job.data as DeadLetter)
+}
+
+test.serial(
+  'invalid single events fail once, name the field, and never block the others',
+  async (t) => {
+    const userId = await makeUser(postgres.db)
+    const base = { type: 'usage', user_id: userId, metric: 'upload_bytes', occurred_at }
+    const bad: [string, unknown, Record<string, string[]>][] = [
+      ['neg', { ...base, value: -1 }, { value: [bytesRule] }],
+      ['frac', { ...base, value: 1.5 }, { value: [bytesRule] }],
+      ['abc', { ...base, value: 'abc' }, { value: [bytesRule] }],
+      ['nan', { ...base, value: Number.NaN }, { value: ['must be a number or a decimal string'] }],
+      ['big', { ...base, value: '18446744073709551616' }, { value: [bytesRule] }],
+      [
+        'metric',
+        { ...base, metric: 'frames', value: 1 },
+        {
+          metric: ['must be one of upload_bytes, encoding_cpu, encoding_gpu'],
+        },
+      ],
+      ['nouser', { ...base, user_id: undefined, value: 1 }, { user_id: ['is required'] }],
+      ['ghost', { ...base, user_id: 987_654_321, value: 1 }, { user_id: ['no such user'] }],
+    ]
+    // Producers in other languages skip our client-side checks, so enqueue raw jobs.
+    for (const [id, event] of bad) {
+      await meter.queue.add('event', { event_id: `${id}-${userId}`, ...(event as object) })
+    }
+    await meter.producer.recordUpload({
+      eventId: `ok-${userId}`,
+      userId,
+      bytes: 42,
+      occurredAt: occurred_at,
+    })
+    await drained(meter.queue)
+
+    t.deepEqual(await usageOf(clickhouse, userId), { 'upload_bytes//2026-06-01': '42' })
+    const failed = await meter.queue.getFailed()
+    t.is(failed.length, bad.length)
+    for (const job of failed) {
+      t.is(job.attemptsMade, 1, 'never retried')
+      t.regex(job.failedReason, /^invalid event: (value|metric|user_id): /)
+    }
+
+    const parked = await deadLetters()
+    for (const [id, , errors] of bad) {
+      const letter = parked.find(
+        (entry) => (entry.event as { event_id: string }).event_id === `${id}-${userId}`,
+      )
+      t.deepEqual(letter?.errors, errors, id)
+    }
+  },
+)
+
+test.serial(
+  'in a batch job the valid events count and each bad one is parked by position',
+  async (t) => {
+    const userId = await makeUser(postgres.db)
+    const event = (n: number, value: unknown) => ({
+      event_id: `batch-${userId}-${n}`,
+      type: 'usage',
+      user_id: userId,
+      metric: 'encoding_cpu',
+      value,
+      occurred_at,
+    })
+    const job = await meter.queue.add('batch', {
+      events: [event(0, 2.5), event(1, -3), event(2, 0.5), { ...event(3, 1), user_id: 0 }],
+    })
+    await drained(meter.queue)
+
+    t.deepEqual(await usageOf(clickhouse, userId), { 'encoding_cpu//2026-06-01': '3' })
+    const done = await meter.queue.getJob(job.id as string)
+    t.deepEqual(done?.returnvalue, { accepted: 2, rejected: 2 })
+
+    const parked = (await deadLetters()).filter((entry) => entry.source.job_id === job.id)
+    t.deepEqual(parked.map((entry) => [entry.source.index, entry.reason]).sort(), [
+      [1, 'value: must be a finite number of seconds from 0 to 1000000000000000'],
+      [3, 'user_id: must be a positive integer'],
+    ])
+  },
+)
+
+test.serial('a malformed batch or an unknown job name is parked whole', async (t) => {
+  const tooMany = Array.from({ length: 1_001 }, (_, n) => ({ event_id: `m-${n}` }))
+  const batch = await meter.queue.add('batch', { events: tooMany })
+  const stray = await meter.queue.add('upload', { event_id: 'stray' })
+  await drained(meter.queue)
+
+  const parked = await deadLetters()
+  const reasonOf = (id: string | undefined) =>
+    parked.find((entry) => entry.source.job_id === id)?.reason
+  t.is(reasonOf(batch.id), 'events: must be an array of 1 to 1000 events')
+  t.is(reasonOf(stray.id), 'job_name: must be event or batch, got "upload"')
+  const failed = await meter.queue.getFailed()
+  t.true(failed.some((job) => job.id === batch.id && job.attemptsMade === 1))
+  t.true(failed.some((job) => job.id === stray.id && job.attemptsMade === 1))
+})

@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Logger } from '../../src/logger.js'
+import type { DedupStore } from '../../src/metering/dedup-store.js'
+import type { UsageRecord } from '../../src/metering/event-schema.js'
+import { aggregateUsage, decodeRecord, encodeRecord } from '../../src/metering/usage-rows.js'
+import type { UsageSink } from './usage-sink.js'
+
+export interface BatcherOptions {
+  /** Most distinct events in one flush. */
+  batchSize: number
+  /** Longest an event waits for a flush that is not full. */
+  intervalMs: number
+  /** How long a claimed batch is protected from takeover without a renewal. */
+  leaseMs?: number
+  /** How often to look for batches abandoned by a dead or hung worker. */
+  sweepIntervalMs?: number
+  /** How long a closing batcher keeps retrying a store that does not answer. */
+  closeDeadlineMs?: number
+}
+
+/** A store stayed down past the close deadline; the job is retried later. */
+export class FlushAbandonedError extends Error {}
+
+interface Waiter {
+  record: UsageRecord
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
+/**
+ * Gathers validated events from many jobs into batches and writes each batch
+ * exactly once: claim the ids in Redis with a journal, insert the aggregated
+ * rows under the batch id, then mark the ids counted. A job's promise settles
+ * only after its events are durable or known to be counted already.
+ */
+export class Batcher {
+  private pending: Waiter[] = []
+  private timer: NodeJS.Timeout | undefined
+  private flushing: Promise<void> | undefined
+  private sweeper: NodeJS.Timeout | undefined
+  private sweeping: Promise<void> | undefined
+  private closingSince: number | undefined
+  private readonly leaseMs: number
+  private readonly closeDeadlineMs: number
+
+  constructor(
+    private readonly dedup: DedupStore,
+    private readonly sink: UsageSink,
+    private readonly log: Logger,
+    private readonly options: BatcherOptions,
+  ) {
+    this.leaseMs = options.leaseMs ?? 15_000
+    this.closeDeadlineMs = options.closeDeadlineMs ?? 10_000
+    const sweepEvery = options.sweepIntervalMs ?? 2_000
+    this.sweeper = setInterval(() => this.sweep(), sweepEvery)
+    this.sweeper.unref()
+  }
+
+  /** Resolves once every record is counted, exactly once, in the store. */
+  add(records: UsageRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve()
+
+    const settled = records.map(
+      (record) =>
+        new Promise<void>((resolve, reject) => {
+          this.pending.push({ record, resolve, reject })
+        }),
+    )
+    this.schedule()
+    return Promise.all(settled).then(() => undefined)
+  }
+
+  /** Flushes now and bounds retries from here on; call before closing the worker. */
+  beginClose(): void {
+    this.closingSince ??= Date.now()
+    if (this.pending.length > 0 && !this.flushing) this.startFlush()
+  }
+
+  /** Flushes what is left and stops the sweeper. */
+  async close(): Promise<void> {
+    this.beginClose()
+    if (this.sweeper) clearInterval(this.sweeper)
+    this.sweeper = undefined
+
+    while (this.flushing || this.pending.length > 0) {
+      if (!this.flushing) this.startFlush()
+      await this.flushing
+    }
+    await this.sweeping
+  }
+
+  private schedule(): void {
+    if (this.flushing) return
+
+    const full = this.pending.length >= this.options.batchSize
+    if (full || (this.closingSince !== undefined && this.pending.length > 0)) {
+      this.startFlush()
+    } else if (!this.timer && this.pending.length > 0) {
+      this.timer = setTimeout(() => this.startFlush(), this.options.intervalMs)
+    }
+  }
+
+  private startFlush(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.flushing = this.flushOnce()
+      .catch((err) => this.log.error({ err }, 'flush failed'))
+      .finally(() => {
+        this.flushing = undefined
+        this.schedule()
+      })
+  }
+
+  private async flushOnce(): Promise<void> {
+    const taken = this.pending.splice(0, this.options.batchSize)
+    const byEvent = new Map<string, Waiter[]>()
+    for (const waiter of taken) {
+      const same = byEvent.get(waiter.record.eventId)
+      if (same) same.push(waiter)
+      else byEvent.set(waiter.record.eventId, [waiter])
+    }
+
+    const batchId = randomUUID().replaceAll('-', '')
+    const groups = [...byEvent.values()]
+    const entries = groups.map(([first]) => ({
+      eventId: (first as Waiter).record.eventId,
+      stored: encodeRecord((first as Waiter).record),
+    }))
+
+    let statuses: Awaited<ReturnType<DedupStore['claim']>>
+    try {
+      statuses = await this.dedup.claim(batchId, entries, this.leaseMs)
+    } catch (err) {
+      this.log.warn({ err, batch_id: batchId }, 'claim failed; jobs will be retried')
+      for (const waiter of taken) waiter.reject(err as Error)
+      return
+    }
+
+    const claimed: Waiter[] = []
+    const held: Waiter[] = []
+    statuses.forEach((status, i) => {
+      const waiters = groups[i] as Waiter[]
+      if (status.kind === 'counted') for (const waiter of waiters) waiter.resolve()
+      else if (status.kind === 'claimed') claimed.push(...waiters)
+      else held.push(...waiters)
+    })
+    this.requeueHeld(held)
+    if (claimed.length === 0) return
+
+    try {
+      await this.write(batchId, claimedRecords(claimed))
+      for (const waiter of claimed) waiter.resolve()
+    } catch (err) {
+      for (const waiter of claimed) waiter.reject(err as Error)
+    }
+  }
+
+  /**
+   * Another batch holds these ids: it will commit, or its lease runs out and
+   * the sweeper adopts it. Either way they settle as counted on a later try.
+   */
+  private requeueHeld(held: Waiter[]): void {
+    if (held.length === 0) return
+    const retry = setTimeout(() => {
+      this.pending.push(...held)
+      this.schedule()
+    }, 200)
+    retry.unref()
+  }
+
+  private async write(batchId: string, records: UsageRecord[]): Promise<void> {
+    const started = performance.now()
+    const rows = aggregateUsage(records)
+
+    await this.retrying(batchId, 'insert', () => this.sink.insert(batchId, rows))
+    await this.retrying(batchId, 'commit', () => this.dedup.commit(batchId))
+
+    const ms = Math.round(performance.now() - started)
+    this.log.debug({ batch_id: batchId, events: records.length, rows: rows.length, ms }, 'flushed')
+  }
+
+  /**
+   * Retries a step with capped backoff while renewing the batch's lease, for as
+   * long as the worker runs. A closing worker gives up after its deadline; the
+   * journal stays in Redis and another worker finishes the batch.
+   */
+  private async retrying(batchId: string, step: string, run: () => Promise<unknown>) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await run()
+        return
+      } catch (err) {
+        if (this.pastCloseDeadline()) {
+          // End the lease now so that a live worker adopts the batch at once.
+          await this.dedup.renew(batchId, 0).catch(() => false)
+          throw new FlushAbandonedError(`${step} of batch ${batchId} abandoned at shutdown`)
+        }
+        const delay = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6))
+        this.log.warn({ err, batch_id: batchId, step, attempt, delay_ms: delay }, 'retrying')
+        await sleep(delay)
+        await this.dedup.renew(batchId, this.leaseMs).catch(() => false)
+      }
+    }
+  }
+
+  private pastCloseDeadline(): boolean {
+    return this.closingSince !== undefined && Date.now() - this.closingSince > this.closeDeadlineMs
+  }
+
+  /** Finishes batches whose worker died or hung past its lease. */
+  private sweep(): void {
+    if (this.sweeping || this.closingSince !== undefined) return
+    this.sweeping = this.adoptExpired()
+      .catch((err) => this.log.warn({ err }, 'sweep failed'))
+      .finally(() => {
+        this.sweeping = undefined
+      })
+  }
+
+  private async adoptExpired(): Promise<void> {
+    for (;;) {
+      const batch = await this.dedup.takeOverExpired(this.leaseMs)
+      if (!batch) return
+
+      this.log.warn({ batch_id: batch.batchId, events: batch.entries.length }, 'adopting batch')
+      const records = batch.entries.map((entry) => decodeRecord(entry.eventId, entry.stored))
+      await this.write(batch.batchId, records)
+    }
+  }
+}
+
+function claimedRecords(claimed: Waiter[]): UsageRecord[] {
+  const seen = new Set<string>()
+  const records: UsageRecord[] = []
+  for (const { record } of claimed) {
+    if (seen.has(record.eventId)) continue
+    seen.add(record.eventId)
+    records.push(record)
+  }
+  return records
+}

@@ -1,0 +1,96 @@
+import { Queue, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { ClickHouse } from '../../src/clickhouse/client.js'
+import type { Config } from '../../src/config.js'
+import type { Logger } from '../../src/logger.js'
+import { DedupStore } from '../../src/metering/dedup-store.js'
+import {
+  type DeadLetter,
+  deadLetterQueueName,
+  dedupKeyBase,
+  METERING_QUEUE,
+} from '../../src/metering/queues.js'
+import type { Database } from '../../src/postgres/database.js'
+import { Batcher } from './batcher.js'
+import { DeadLetters } from './dead-letters.js'
+import { assertHandlersComplete, createProcessor, type JobOutcome } from './processor.js'
+import { UsageSink } from './usage-sink.js'
+import { UserDirectory } from './user-directory.js'
+
+export interface MeteringWorkerDeps {
+  config: Pick<Config, 'queuePrefix' | 'worker'>
+  log: Logger
+  db: Database
+  clickhouse: ClickHouse
+  /** For BullMQ (blocking commands; `maxRetriesPerRequest: null`). */
+  queueRedis: Redis
+  /** For the dedup scripts. */
+  commandRedis: Redis
+  queueName?: string
+}
+
+export interface MeteringWorker {
+  worker: Worker<unknown, JobOutcome>
+  batcher: Batcher
+  /** Stops taking jobs, flushes what is buffered, acknowledges, and closes. */
+  close(): Promise<void>
+}
+
+/** Wires the metering worker: queue → validation → batcher → ClickHouse. */
+export function startMeteringWorker(deps: MeteringWorkerDeps): MeteringWorker {
+  assertHandlersComplete()
+  const { config, log } = deps
+  const queueName = deps.queueName ?? METERING_QUEUE
+  const prefix = config.queuePrefix
+
+  const dedup = new DedupStore(
+    deps.commandRedis,
+    dedupKeyBase(prefix, queueName),
+    config.worker.dedupHorizonSeconds,
+  )
+  const batcher = new Batcher(
+    dedup,
+    new UsageSink(deps.clickhouse),
+    log.child({ part: 'batcher' }),
+    {
+      batchSize: config.worker.flushBatchSize,
+      intervalMs: config.worker.flushIntervalMs,
+    },
+  )
+  const deadLetterQueue = new Queue<DeadLetter>(deadLetterQueueName(queueName), {
+    connection: deps.queueRedis,
+    prefix,
+  })
+  deadLetterQueue.on('error', (err) => log.warn({ err }, 'dead-letter queue error'))
+
+  const processor = createProcessor({
+    batcher,
+    users: new UserDirectory(deps.db),
+    deadLetters: new DeadLetters(deadLetterQueue),
+  })
+  const worker = new Worker<unknown, JobOutcome>(queueName, processor, {
+    connection: deps.queueRedis,
+    prefix,
+    concurrency: config.worker.concurrency,
+    // A crash-looping worker must not fail events after one stall: the dedup
+    // journal makes every re-run safe, so allow many.
+    maxStalledCount: 10,
+    removeOnComplete: { age: 3_600, count: 10_000 },
+    removeOnFail: { age: 14 * 24 * 3_600 },
+  })
+  worker.on('error', (err) => log.error({ err }, 'worker error'))
+  worker.on('failed', (job, err) => {
+    log.warn({ err, job_id: job?.id, job_name: job?.name }, 'job failed')
+  })
+
+  return {
+    worker,
+    batcher,
+    async close() {
+      batcher.beginClose()
+      await worker.close()
+      await batcher.close()
+      await deadLetterQueue.close()
+    },
+  }
+}
