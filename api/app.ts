@@ -1,0 +1,51 @@
+import { bodyParser } from '@koa/bodyparser'
+import { Router } from '@koa/router'
+import Koa from 'koa'
+import type { ClickHouse } from '../src/clickhouse/client.js'
+import type { Config } from '../src/config.js'
+import type { Logger } from '../src/logger.js'
+import type { Database } from '../src/postgres/database.js'
+import { authenticate } from './middleware/authenticate.js'
+import { errorHandler } from './middleware/errors.js'
+import { requestId } from './middleware/request-id.js'
+import { authRoutes } from './routes/auth.js'
+import { usageRoutes } from './routes/usage.js'
+
+export interface ApiDeps {
+  config: Pick<Config, 'http'>
+  log: Logger
+  db: Database
+  clickhouse: ClickHouse
+}
+
+/** Builds the Koa application; listening and shutdown belong to the caller. */
+export function createApp(deps: ApiDeps): Koa {
+  const app = new Koa({ proxy: true })
+  app.on('error', (err) => deps.log.debug({ err }, 'koa error event'))
+
+  app.use(requestId)
+  app.use(errorHandler(deps.log))
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: deps.config.http.bodyLimit,
+      // Any JSON parses; a value that is not an object is then refused by the
+      // route's schema with a 422 that names it, not a bare 400.
+      jsonStrict: false,
+    }),
+  )
+
+  const open = new Router()
+  open.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' }
+  })
+  app.use(open.routes())
+  app.use(authRoutes(deps.db).routes())
+
+  const secured = new Router()
+  secured.use(authenticate(deps.db))
+  secured.use(usageRoutes(deps.clickhouse).routes())
+  app.use(secured.routes())
+
+  return app
+}

@@ -1,0 +1,45 @@
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import { ensureAdmin } from '../src/accounts/bootstrap.js'
+import { loadConfig } from '../src/config.js'
+import { createLogger } from '../src/logger.js'
+import { onSignals, runShutdown } from '../src/shutdown.js'
+import { openStores } from '../src/stores.js'
+import { createApp } from './app.js'
+
+/** The `web` process: the HTTP API. */
+async function main(): Promise<void> {
+  const config = loadConfig()
+  const log = createLogger(config.logLevel, 'web')
+  const stores = await openStores(config, log)
+  if (config.admin) await ensureAdmin(stores.db, config.admin, log)
+
+  const app = createApp({ config, log, db: stores.db, clickhouse: stores.clickhouse })
+  const server = createServer(app.callback())
+  server.keepAliveTimeout = 65_000
+  server.listen(config.http.port, config.http.host)
+  await once(server, 'listening')
+  log.info({ port: config.http.port, host: config.http.host }, 'listening')
+
+  onSignals(async () => {
+    await runShutdown(
+      [
+        {
+          name: 'http',
+          run: () =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve())
+              server.closeIdleConnections()
+            }),
+        },
+        ...stores.shutdownSteps(),
+      ],
+      log,
+    )
+  }, log)
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err)
+  process.exit(1)
+})
