@@ -19,7 +19,9 @@ const optionalUrl = (protocols: string[]) =>
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
     PORT: port.default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
     DATA_DIR: z.string().min(1).default('./data'),
@@ -45,9 +47,20 @@ const schema = z
     FLUSH_INTERVAL_MS: positiveInt.max(60_000).default(250),
     WORKER_CONCURRENCY: positiveInt.max(10_000).default(500),
     DEDUP_HORIZON_SECONDS: positiveInt.min(60).default(7 * 24 * 3600),
-    BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/i, 'a size such as 1mb or 512kb').default('1mb'),
-    ADMIN_EMAIL: z.email().optional().or(z.literal('').transform(() => undefined)),
-    ADMIN_PASSWORD: z.string().min(8).max(200).optional().or(z.literal('').transform(() => undefined)),
+    BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(kb|mb)$/i, 'a size such as 1mb or 512kb')
+      .default('1mb'),
+    ADMIN_EMAIL: z
+      .email()
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    ADMIN_PASSWORD: z
+      .string()
+      .min(8)
+      .max(200)
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
     ADMIN_NAME: z.string().min(1).max(255).default('Administrator'),
   })
   .refine((env) => Boolean(env.ADMIN_EMAIL) === Boolean(env.ADMIN_PASSWORD), {

@@ -57,13 +57,7 @@ export class DedupStore {
    * one atomic step. Ids must be unique within the call.
    */
   async claim(batchId: string, entries: JournalEntry[], leaseMs: number): Promise<ClaimStatus[]> {
-    const args: (string | number)[] = [
-      this.base,
-      batchId,
-      this.horizonMs,
-      this.widthMs,
-      leaseMs,
-    ]
+    const args: (string | number)[] = [this.base, batchId, this.horizonMs, this.widthMs, leaseMs]
     for (const entry of entries) args.push(entry.eventId, entry.stored)
 
     const statuses = await this.redis.meterClaim(this.batchesKey, this.journalKey(batchId), ...args)

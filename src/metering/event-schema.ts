@@ -30,8 +30,8 @@ const eventFields = {
     .int('must be a positive integer')
     .positive('must be a positive integer')
     .max(Number.MAX_SAFE_INTEGER, 'is too large'),
-  occurred_at: z
-    .iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with an offset' })
+  occurred_at: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time with an offset' })
     .optional(),
 }
 
@@ -40,7 +40,9 @@ const usageSchema = z
     ...eventFields,
     type: z.literal('usage'),
     metric: z.enum(metricNames, { error: rule(`must be one of ${metricNames.join(', ')}`) }),
-    value: z.union([z.number(), z.string()], { error: rule('must be a number or a decimal string') }),
+    value: z.union([z.number(), z.string()], {
+      error: rule('must be a number or a decimal string'),
+    }),
     external_user_id: z
       .string({ error: 'must be a string' })
       .max(255, 'must be at most 255 characters')
@@ -75,9 +77,7 @@ export interface UsageRecord {
   micros: bigint
 }
 
-export type ParsedEvent =
-  | { ok: true; record: UsageRecord }
-  | { ok: false; errors: FieldErrors }
+export type ParsedEvent = { ok: true; record: UsageRecord } | { ok: false; errors: FieldErrors }
 
 /**
  * Validates one raw event. `enqueuedAt` dates an event that carries no

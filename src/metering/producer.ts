@@ -83,7 +83,7 @@ export class MeteringProducer {
 
   /** Enqueues one event of any type; resolves to its job id. */
   async record(event: EventInput): Promise<string> {
-    check(event, '')
+    check(event)
     const jobId = `ev-${digest(event.event_id)}`
     await this.add(JOB_NAMES.event, event, jobId)
     return jobId
@@ -94,7 +94,11 @@ export class MeteringProducer {
     if (events.length === 0 || events.length > MAX_BATCH_EVENTS) {
       throw new InvalidEventError({ events: [`must hold 1 to ${MAX_BATCH_EVENTS} events`] })
     }
-    events.forEach((event, index) => check(event, `events.${index}.`))
+    const errors: FieldErrors = {}
+    events.forEach((event, index) => {
+      Object.assign(errors, problems(event, `events.${index}.`))
+    })
+    if (Object.keys(errors).length > 0) throw new InvalidEventError(errors)
 
     const jobId = `batch-${digest(events.map((event) => event.event_id).join('\n'))}`
     await this.add(JOB_NAMES.batch, { events }, jobId)
@@ -125,9 +129,14 @@ function usage(event: Common) {
   }
 }
 
-function check(event: unknown, prefix: string): void {
+function problems(event: unknown, prefix: string): FieldErrors {
   const parsed = eventSchema.safeParse(event)
-  if (!parsed.success) throw new InvalidEventError(fieldErrors(parsed.error, prefix))
+  return parsed.success ? {} : fieldErrors(parsed.error, prefix)
+}
+
+function check(event: unknown): void {
+  const errors = problems(event, '')
+  if (Object.keys(errors).length > 0) throw new InvalidEventError(errors)
 }
 
 function digest(text: string): string {

@@ -25,7 +25,9 @@ export function utcDayOf(instant: Date | number): string {
 
 /** Days from `from` to `to`, both counted: the same day is 1. */
 export function daysInRange(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / msPerDay) + 1
+  return (
+    Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / msPerDay) + 1
+  )
 }
 
 /** Every UTC day from `from` to `to` inclusive, stepping in UTC so no day repeats or goes missing. */

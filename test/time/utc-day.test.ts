@@ -4,7 +4,14 @@ import { daysInRange, eachUtcDay, isUtcDay, utcDayOf } from '../../src/time/utc-
 test('only real days written YYYY-MM-DD are days', (t) => {
   t.true(isUtcDay('2028-02-29'))
   t.true(isUtcDay('2026-12-31'))
-  for (const value of ['2026-02-30', '2027-02-29', '2026-3-1', '2026-13-01', '2026-04-01T00:00:00Z', '']) {
+  for (const value of [
+    '2026-02-30',
+    '2027-02-29',
+    '2026-3-1',
+    '2026-13-01',
+    '2026-04-01T00:00:00Z',
+    '',
+  ]) {
     t.false(isUtcDay(value), value)
   }
 })
