@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
@@ -33,6 +34,7 @@ const maxConnections = 16
 export async function startPgliteServer(options: PgliteServerOptions): Promise<PgliteServer> {
   const host = options.host ?? '127.0.0.1'
   const dataDir = options.dataDir ? path.join(options.dataDir, 'postgres') : undefined
+  if (dataDir) mkdirSync(dataDir, { recursive: true })
   const db = await PGlite.create(dataDir ? { dataDir } : {})
 
   const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections })
