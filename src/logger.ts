@@ -10,7 +10,7 @@ export function createLogger(level: string, name: string): Logger {
   return pino({
     name,
     level,
-    base: { pid: process.pid, component: name },
+    base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
       paths: [

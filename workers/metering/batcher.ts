@@ -11,6 +11,12 @@ export interface BatcherOptions {
   batchSize: number
   /** Longest an event waits for a flush that is not full. */
   intervalMs: number
+  /**
+   * Flush at once when this many jobs wait on the batcher: with the worker's
+   * concurrency here, a worker whose every slot is waiting does not idle until
+   * the interval ends, since no further job could arrive to fill the batch.
+   */
+  flushWhenJobsWaiting?: number
   /** How long a claimed batch is protected from takeover without a renewal. */
   leaseMs?: number
   /** How often to look for batches abandoned by a dead or hung worker. */
@@ -36,6 +42,7 @@ interface Waiter {
  */
 export class Batcher {
   private pending: Waiter[] = []
+  private jobsWaiting = 0
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> | undefined
   private sweeper: NodeJS.Timeout | undefined
@@ -67,8 +74,13 @@ export class Batcher {
           this.pending.push({ record, resolve, reject })
         }),
     )
+    this.jobsWaiting += 1
     this.schedule()
-    return Promise.all(settled).then(() => undefined)
+    return Promise.all(settled)
+      .then(() => undefined)
+      .finally(() => {
+        this.jobsWaiting -= 1
+      })
   }
 
   /** Flushes now and bounds retries from here on; call before closing the worker. */
@@ -93,7 +105,9 @@ export class Batcher {
   private schedule(): void {
     if (this.flushing) return
 
-    const full = this.pending.length >= this.options.batchSize
+    const full =
+      this.pending.length >= this.options.batchSize ||
+      this.jobsWaiting >= (this.options.flushWhenJobsWaiting ?? Number.POSITIVE_INFINITY)
     if (full || (this.closingSince !== undefined && this.pending.length > 0)) {
       this.startFlush()
     } else if (!this.timer && this.pending.length > 0) {
