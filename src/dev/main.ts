@@ -1,8 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { loadConfig } from '../config.js'
 import type { EmbeddedUrls } from '../embedded/main.js'
+import { embeddedUrlsFile } from '../embedded/urls-file.js'
 import { createLogger, type Logger } from '../logger.js'
 import { ensureRedis } from './local-redis.js'
 
@@ -45,8 +47,10 @@ async function main(): Promise<void> {
   const config = loadConfig()
   const log = createLogger(config.logLevel, 'dev')
   const children = new Children(log)
+  const urlsFile = embeddedUrlsFile(config.dataDir)
   const stop = async (code: number) => {
     if (children.stopping) return
+    rmSync(urlsFile, { force: true })
     await children.stopAll()
     process.exit(code)
   }
@@ -59,6 +63,8 @@ async function main(): Promise<void> {
 
     const embedded = children.add('embedded', fork(entry('../embedded/main.ts'), [], own))
     const urls = await readyMessage(embedded)
+    mkdirSync(config.dataDir, { recursive: true })
+    writeFileSync(urlsFile, `${JSON.stringify(urls)}\n`)
     const env = {
       ...process.env,
       ...(urls.databaseUrl ? { DATABASE_URL: urls.databaseUrl } : {}),
