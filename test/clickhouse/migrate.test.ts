@@ -11,7 +11,7 @@ test('migrations apply once and a rerun applies nothing', async (t) => {
   const other = { ...ch, database: `${ch.database}_other` }
   t.teardown(() => ch.client.command({ query: `DROP DATABASE IF EXISTS ${other.database} SYNC` }))
 
-  t.deepEqual(await migrateClickHouse(other, log), ['0001_usage'])
+  t.deepEqual(await migrateClickHouse(other, log), ['0001_usage', '0002_bandwidth'])
   t.deepEqual(await migrateClickHouse(other, log), [])
   t.deepEqual(await migrateClickHouse(ch, log), [])
 
@@ -19,7 +19,7 @@ test('migrations apply once and a rerun applies nothing', async (t) => {
     query: `SELECT name FROM ${ch.database}.schema_migrations ORDER BY name`,
     format: 'JSONEachRow',
   })
-  t.deepEqual(await recorded.json(), [{ name: '0001_usage' }])
+  t.deepEqual(await recorded.json(), [{ name: '0001_usage' }, { name: '0002_bandwidth' }])
 })
 
 test('the usage table is a SummingMergeTree over value and events', async (t) => {

@@ -18,13 +18,21 @@ test.serial('a second run applies nothing and the recorded names carry no extens
   t.deepEqual(await migratePostgres(fresh.db, log), [])
 
   const [rows] = await fresh.db.sequelize.query('SELECT name FROM schema_migrations ORDER BY name')
-  t.deepEqual(rows, [{ name: '0001-create-users' }, { name: '0002-create-api-tokens' }])
+  t.deepEqual(rows, [
+    { name: '0001-create-users' },
+    { name: '0002-create-api-tokens' },
+    { name: '0003-create-activity-log' },
+  ])
 })
 
 test.serial('every migration can run again over an existing schema', async (t) => {
   await fresh.db.sequelize.query('DELETE FROM schema_migrations')
 
-  t.deepEqual(await migratePostgres(fresh.db, log), ['0001-create-users', '0002-create-api-tokens'])
+  t.deepEqual(await migratePostgres(fresh.db, log), [
+    '0001-create-users',
+    '0002-create-api-tokens',
+    '0003-create-activity-log',
+  ])
 })
 
 test.serial('int8 results such as COUNT(*) come back as numbers', async (t) => {
