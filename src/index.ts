@@ -1,6 +1,16 @@
 /** The package's public surface: the typed producer and the event contract. */
 
-export { type EventInput, eventSchema, METRICS, type Metric } from './metering/event-schema.js'
+export {
+  type ActivityEventInput,
+  type BandwidthEventInput,
+  EVENT_TYPES,
+  type EventInput,
+  eventSchema,
+  MAX_BATCH_EVENTS,
+  METRICS,
+  type Metric,
+  type UsageEventInput,
+} from './metering/event-schema.js'
 export {
   InvalidEventError,
   MeteringProducer,

@@ -81,6 +81,40 @@ export class MeteringProducer {
     return this.record({ ...usage(event), metric, value: event.seconds })
   }
 
+  recordBandwidth(
+    event: Common & { videoUlid: string; bytes: number | string; ip: string; sessionId?: string },
+  ): Promise<string> {
+    return this.record({
+      ...base(event),
+      type: 'bandwidth',
+      external_user_id: event.externalUserId,
+      video_ulid: event.videoUlid,
+      bytes: event.bytes,
+      ip: event.ip,
+      session_id: event.sessionId,
+    })
+  }
+
+  recordActivity(
+    event: Omit<Common, 'externalUserId'> & {
+      event: string
+      description: string
+      subjectType?: string
+      subjectId?: string | number
+      properties?: Record<string, unknown>
+    },
+  ): Promise<string> {
+    return this.record({
+      ...base(event),
+      type: 'activity',
+      event: event.event,
+      description: event.description,
+      subject_type: event.subjectType,
+      subject_id: event.subjectId,
+      properties: event.properties,
+    })
+  }
+
   /** Enqueues one event of any type; resolves to its job id. */
   async record(event: EventInput): Promise<string> {
     check(event)
@@ -119,14 +153,12 @@ export class MeteringProducer {
   }
 }
 
+function base(event: Omit<Common, 'externalUserId'>) {
+  return { event_id: event.eventId, user_id: event.userId, occurred_at: event.occurredAt }
+}
+
 function usage(event: Common) {
-  return {
-    event_id: event.eventId,
-    type: 'usage' as const,
-    user_id: event.userId,
-    external_user_id: event.externalUserId,
-    occurred_at: event.occurredAt,
-  }
+  return { ...base(event), type: 'usage' as const, external_user_id: event.externalUserId }
 }
 
 function problems(event: unknown, prefix: string): FieldErrors {

@@ -15,15 +15,21 @@ export const MAX_SECONDS = 1e15
 const integerText = /^(0|[1-9]\d*)$/
 const decimalText = /^(0|[1-9]\d*)(\.\d+)?$/
 
-/** Whole units (bytes) as micro-units; `undefined` when not a non-negative integer. */
-export function bytesToMicros(value: number | string): bigint | undefined {
+/** A byte count from 0 to 2^63 − 1; `undefined` for anything else. */
+export function wholeBytes(value: number | string): bigint | undefined {
   if (typeof value === 'number') {
-    return Number.isSafeInteger(value) && value >= 0 ? BigInt(value) * microsPerUnit : undefined
+    return Number.isSafeInteger(value) && value >= 0 ? BigInt(value) : undefined
   }
   if (!integerText.test(value)) return undefined
 
   const bytes = BigInt(value)
-  return bytes <= MAX_BYTES ? bytes * microsPerUnit : undefined
+  return bytes <= MAX_BYTES ? bytes : undefined
+}
+
+/** Whole units (bytes) as micro-units; `undefined` when not a non-negative integer. */
+export function bytesToMicros(value: number | string): bigint | undefined {
+  const bytes = wholeBytes(value)
+  return bytes === undefined ? undefined : bytes * microsPerUnit
 }
 
 /**

@@ -12,51 +12,43 @@ export interface UsageRow {
   events: number
 }
 
+export const usageColumns = [
+  'user_id',
+  'metric',
+  'external_user_id',
+  'date',
+  'value',
+  'events',
+] as const
+
 /**
  * Pre-aggregates events by the table's key, so a batch of thousands of events
  * becomes a handful of rows. Sums stay in bigint micro-units until the end.
+ * Rows come out in key order, so a retry of a batch sends the same bytes.
  */
 export function aggregateUsage(records: Iterable<UsageRecord>): UsageRow[] {
-  const groups = new Map<string, { record: UsageRecord; micros: bigint; events: number }>()
+  const groups = new Map<string, UsageRow & { micros: bigint }>()
   for (const record of records) {
     const key = JSON.stringify([record.userId, record.metric, record.externalUserId, record.day])
     const group = groups.get(key)
     if (group) {
       group.micros += record.micros
       group.events += 1
-    } else {
-      groups.set(key, { record, micros: record.micros, events: 1 })
+      continue
     }
+    groups.set(key, {
+      user_id: record.userId,
+      metric: record.metric,
+      external_user_id: record.externalUserId,
+      date: record.day,
+      value: '',
+      events: 1,
+      micros: record.micros,
+    })
   }
 
-  return [...groups.values()].map(({ record, micros, events }) => ({
-    user_id: record.userId,
-    metric: record.metric,
-    external_user_id: record.externalUserId,
-    date: record.day,
-    value: microsToDecimal(micros),
-    events,
-  }))
-}
-
-/** The compact form a record takes in a batch journal. */
-export function encodeRecord(record: UsageRecord): string {
-  return JSON.stringify([
-    record.userId,
-    record.metric,
-    record.externalUserId,
-    record.day,
-    record.micros.toString(),
-  ])
-}
-
-export function decodeRecord(eventId: string, stored: string): UsageRecord {
-  const [userId, metric, externalUserId, day, micros] = JSON.parse(stored) as [
-    number,
-    Metric,
-    string,
-    string,
-    string,
-  ]
-  return { eventId, userId, metric, externalUserId, day, micros: BigInt(micros) }
+  return [...groups.keys()].sort().map((key) => {
+    const { micros, ...row } = groups.get(key) as UsageRow & { micros: bigint }
+    return { ...row, value: microsToDecimal(micros) }
+  })
 }

@@ -1,7 +1,7 @@
 import test from 'ava'
 import type { ClickHouse } from '../../src/clickhouse/client.js'
-import type { UsageRow } from '../../src/metering/usage-rows.js'
-import { UsageSink } from '../../workers/metering/usage-sink.js'
+import { type UsageRow, usageColumns } from '../../src/metering/usage-rows.js'
+import { insertBatch } from '../../workers/metering/clickhouse-sink.js'
 import { type ApiRig, getJson, startApi, userWithToken } from '../fixtures/api.js'
 import { freshClickHouse } from '../fixtures/clickhouse.js'
 import { type FreshDatabase, freshDatabase } from '../fixtures/postgres.js'
@@ -27,6 +27,8 @@ const row = (
   events: 1,
 })
 
+const usageTable = { table: 'usage', columns: usageColumns }
+
 test.before(async () => {
   postgres = await freshDatabase()
   clickhouse = await freshClickHouse()
@@ -35,13 +37,13 @@ test.before(async () => {
   stranger = await userWithToken(postgres.db, 'stranger')
 
   const id = owner.user.id
-  await new UsageSink(clickhouse).insert('a'.repeat(32), [
+  await insertBatch(clickhouse, usageTable, 'a'.repeat(32), [
     row(id, 'upload_bytes', '2028-02-28', '100'),
     row(id, 'upload_bytes', '2028-02-29', '9007199254740993'),
     row(id, 'encoding_cpu', '2028-02-29', '0.6', 'cust-1'),
     row(id, 'encoding_gpu', '2028-03-01', '12.000001', 'cust-2'),
   ])
-  await new UsageSink(clickhouse).insert('b'.repeat(32), [
+  await insertBatch(clickhouse, usageTable, 'b'.repeat(32), [
     row(id, 'upload_bytes', '2028-02-29', '7'),
     row(stranger.user.id, 'upload_bytes', '2028-02-29', '1'),
   ])

@@ -2,34 +2,39 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import test from 'ava'
 import type { ClickHouse } from '../../src/clickhouse/client.js'
 import { DedupStore } from '../../src/metering/dedup-store.js'
-import type { UsageRecord } from '../../src/metering/event-schema.js'
-import type { UsageRow } from '../../src/metering/usage-rows.js'
+import type { MeterRecord, UsageRecord } from '../../src/metering/event-schema.js'
 import { Batcher } from '../../workers/metering/batcher.js'
-import { UsageSink } from '../../workers/metering/usage-sink.js'
+import { type BatchSummary, MeterSink } from '../../workers/metering/meter-sink.js'
 import { freshClickHouse } from '../fixtures/clickhouse.js'
-import { testLog, usageOf } from '../fixtures/metering.js'
+import { makeUser, testLog, usageOf } from '../fixtures/metering.js'
+import { type FreshDatabase, freshDatabase } from '../fixtures/postgres.js'
 import { connectRedis, dropPrefix, uniquePrefix } from '../fixtures/redis.js'
 
 const redis = connectRedis()
 const prefix = uniquePrefix('batcher')
 let clickhouse: ClickHouse
+let postgres: FreshDatabase
 
 test.before(async () => {
   clickhouse = await freshClickHouse()
+  postgres = await freshDatabase()
 })
 
 test.after.always(async () => {
   await dropPrefix(redis, prefix)
   redis.disconnect()
   await clickhouse?.close()
+  await postgres?.close()
 })
 
 const dedup = () => new DedupStore(redis, `${prefix}:metering:dedup`, 3_600)
 
 function records(userId: number, count: number, micros = 1_000_000n): UsageRecord[] {
   return Array.from({ length: count }, (_, n) => ({
+    kind: 'usage' as const,
     eventId: `ev-${userId}-${n}`,
     userId,
+    occurredAt: Date.parse('2026-07-01T12:00:00Z'),
     metric: 'encoding_cpu' as const,
     externalUserId: '',
     day: '2026-07-01',
@@ -38,17 +43,22 @@ function records(userId: number, count: number, micros = 1_000_000n): UsageRecor
 }
 
 /** Injects faults around the real sink; the rows still reach the real table. */
-class FaultySink extends UsageSink {
+class FaultySink extends MeterSink {
   inserts = 0
   constructor(
-    private readonly fault: (attempt: number, insert: () => Promise<void>) => Promise<void>,
+    private readonly fault: (attempt: number, insert: () => Promise<BatchSummary>) => Promise<void>,
   ) {
-    super(clickhouse)
+    super(clickhouse, postgres.db)
   }
 
-  override insert(batchId: string, rows: UsageRow[]): Promise<void> {
+  override async write(batchId: string, records: readonly MeterRecord[]): Promise<BatchSummary> {
     this.inserts += 1
-    return this.fault(this.inserts, () => super.insert(batchId, rows))
+    let summary: BatchSummary | undefined
+    await this.fault(this.inserts, async () => {
+      summary = await super.write(batchId, records)
+      return summary
+    })
+    return summary ?? { usageRows: 0, bandwidthRows: 0, activityEntries: 0 }
   }
 }
 
@@ -72,6 +82,60 @@ test.serial(
 )
 
 test.serial(
+  'a mixed batch written twice stores its bandwidth rows and activity entries once',
+  async (t) => {
+    const sink = new FaultySink(async (attempt, insert) => {
+      await insert()
+      if (attempt === 1) throw new Error('response lost')
+    })
+    const batcher = new Batcher(dedup(), sink, testLog, options)
+    const user = await makeUser(postgres.db)
+    // ClickHouse has no foreign keys: usage and bandwidth use an id no other test bills.
+    const billed = 1_000 + user
+    const occurredAt = Date.parse('2026-07-01T12:00:00Z')
+    const bandwidth = Array.from({ length: 3 }, (_, n) => ({
+      kind: 'bandwidth' as const,
+      eventId: `mixed-bw-${n}`,
+      userId: billed,
+      occurredAt,
+      day: '2026-07-01',
+      videoUlid: '01HZX3K8Q9V2W7M4N6P5R0S1T2',
+      externalUserId: '',
+      sessionId: `s-${n}`,
+      ip: '::ffff:192.0.2.1',
+      bytes: 1_000n,
+    }))
+    const activity = {
+      kind: 'activity' as const,
+      eventId: 'mixed-act',
+      userId: user,
+      occurredAt,
+      event: 'video.uploaded',
+      description: 'one',
+      subjectType: null,
+      subjectId: null,
+      properties: {},
+    }
+
+    await batcher.add([...records(billed, 2), ...bandwidth, activity])
+    await batcher.close()
+
+    t.is(sink.inserts, 2)
+    t.deepEqual(await usageOf(clickhouse, billed), { 'encoding_cpu//2026-07-01': '2' })
+    const stored = await clickhouse.client.query({
+      query: `SELECT count() AS n, toString(sum(bytes)) AS bytes FROM ${clickhouse.database}.bandwidth`,
+      format: 'JSONEachRow',
+    })
+    t.deepEqual(await stored.json(), [{ n: 3, bytes: '3000' }])
+    const entries = await postgres.db.sequelize.query(
+      'SELECT count(*) AS n FROM activity_log WHERE user_id = $1',
+      { bind: [user], plain: true },
+    )
+    t.deepEqual(entries, { n: 1 })
+  },
+)
+
+test.serial(
   'a batch left by a worker that died after its insert is adopted and counts once',
   async (t) => {
     const dying = new FaultySink(async (_attempt, insert) => {
@@ -86,7 +150,7 @@ test.serial(
     void dead.add(records(2, 5))
     await sleep(100)
 
-    const rescuer = new Batcher(dedup(), new UsageSink(clickhouse), testLog, {
+    const rescuer = new Batcher(dedup(), new MeterSink(clickhouse, postgres.db), testLog, {
       ...options,
       leaseMs: 300,
     })
@@ -108,7 +172,7 @@ test.serial(
       await insert()
     })
     const first = new Batcher(dedup(), slow, testLog, options)
-    const second = new Batcher(dedup(), new UsageSink(clickhouse), testLog, options)
+    const second = new Batcher(dedup(), new MeterSink(clickhouse, postgres.db), testLog, options)
 
     const one = first.add(records(3, 20))
     await sleep(50)
@@ -132,7 +196,7 @@ test.serial(
     const error = await t.throwsAsync(settled)
     t.regex(error?.message ?? '', /abandoned at shutdown/)
 
-    const rescuer = new Batcher(dedup(), new UsageSink(clickhouse), testLog, {
+    const rescuer = new Batcher(dedup(), new MeterSink(clickhouse, postgres.db), testLog, {
       ...options,
       leaseMs: 100,
     })

@@ -8,8 +8,10 @@ test('a valid upload becomes a record dated by its enqueue time when it carries 
   t.deepEqual(parseEvent(upload, enqueuedAt), {
     ok: true,
     record: {
+      kind: 'usage',
       eventId: 'e-1',
       userId: 7,
+      occurredAt: enqueuedAt,
       metric: 'upload_bytes',
       externalUserId: '',
       day: '2026-05-05',
@@ -22,7 +24,7 @@ test('occurred_at decides the UTC day', (t) => {
   const event = { ...upload, occurred_at: '2026-03-31T23:30:00-05:00' }
   const parsed = parseEvent(event, enqueuedAt)
   t.true(parsed.ok)
-  if (parsed.ok) t.is(parsed.record.day, '2026-04-01')
+  if (parsed.ok && parsed.record.kind === 'usage') t.is(parsed.record.day, '2026-04-01')
 })
 
 test('bad values are refused with a reason that names the field', (t) => {

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from '../../src/logger.js'
 import type { DedupStore } from '../../src/metering/dedup-store.js'
-import type { UsageRecord } from '../../src/metering/event-schema.js'
-import { aggregateUsage, decodeRecord, encodeRecord } from '../../src/metering/usage-rows.js'
-import type { UsageSink } from './usage-sink.js'
+import type { MeterRecord } from '../../src/metering/event-schema.js'
+import { decodeRecord, encodeRecord } from '../../src/metering/record-codec.js'
+import type { BatchSummary, MeterSink } from './meter-sink.js'
 
 export interface BatcherOptions {
   /** Most distinct events in one flush. */
@@ -29,15 +29,15 @@ export interface BatcherOptions {
 export class FlushAbandonedError extends Error {}
 
 interface Waiter {
-  record: UsageRecord
+  record: MeterRecord
   resolve: () => void
   reject: (err: Error) => void
 }
 
 /**
  * Gathers validated events from many jobs into batches and writes each batch
- * exactly once: claim the ids in Redis with a journal, insert the aggregated
- * rows under the batch id, then mark the ids counted. A job's promise settles
+ * exactly once: claim the ids in Redis with a journal, write the batch under
+ * its id (usage, bandwidth and activity alike), then mark the ids counted. A job's promise settles
  * only after its events are durable or known to be counted already.
  */
 export class Batcher {
@@ -53,7 +53,7 @@ export class Batcher {
 
   constructor(
     private readonly dedup: DedupStore,
-    private readonly sink: UsageSink,
+    private readonly sink: MeterSink,
     private readonly log: Logger,
     private readonly options: BatcherOptions,
   ) {
@@ -65,7 +65,7 @@ export class Batcher {
   }
 
   /** Resolves once every record is counted, exactly once, in the store. */
-  add(records: UsageRecord[]): Promise<void> {
+  add(records: MeterRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve()
 
     const settled = records.map(
@@ -183,15 +183,17 @@ export class Batcher {
     retry.unref()
   }
 
-  private async write(batchId: string, records: UsageRecord[]): Promise<void> {
+  private async write(batchId: string, records: MeterRecord[]): Promise<void> {
     const started = performance.now()
-    const rows = aggregateUsage(records)
 
-    await this.retrying(batchId, 'insert', () => this.sink.insert(batchId, rows))
+    let summary: BatchSummary | undefined
+    await this.retrying(batchId, 'insert', async () => {
+      summary = await this.sink.write(batchId, records)
+    })
     await this.retrying(batchId, 'commit', () => this.dedup.commit(batchId))
 
     const ms = Math.round(performance.now() - started)
-    this.log.debug({ batch_id: batchId, events: records.length, rows: rows.length, ms }, 'flushed')
+    this.log.debug({ batch_id: batchId, events: records.length, ...summary, ms }, 'flushed')
   }
 
   /**
@@ -244,9 +246,9 @@ export class Batcher {
   }
 }
 
-function claimedRecords(claimed: Waiter[]): UsageRecord[] {
+function claimedRecords(claimed: Waiter[]): MeterRecord[] {
   const seen = new Set<string>()
-  const records: UsageRecord[] = []
+  const records: MeterRecord[] = []
   for (const { record } of claimed) {
     if (seen.has(record.eventId)) continue
     seen.add(record.eventId)

@@ -1,5 +1,5 @@
 import { type Job, UnrecoverableError } from 'bullmq'
-import { MAX_BATCH_EVENTS, parseEvent, type UsageRecord } from '../../src/metering/event-schema.js'
+import { MAX_BATCH_EVENTS, type MeterRecord, parseEvent } from '../../src/metering/event-schema.js'
 import { JOB_NAMES, type JobName } from '../../src/metering/queues.js'
 import { describeFieldErrors } from '../../src/validation.js'
 import type { Batcher } from './batcher.js'
@@ -18,7 +18,7 @@ export interface ProcessorDeps {
 }
 
 interface Parsed {
-  record: UsageRecord
+  record: MeterRecord
   raw: unknown
   index: number | null
 }
@@ -97,11 +97,11 @@ async function dropUnknownUsers(
   users: UserDirectory,
   parsed: Parsed[],
   rejections: Rejection[],
-): Promise<UsageRecord[]> {
+): Promise<MeterRecord[]> {
   if (parsed.length === 0) return []
 
   const existing = await users.existing(parsed.map(({ record }) => record.userId))
-  const valid: UsageRecord[] = []
+  const valid: MeterRecord[] = []
   for (const { record, raw, index } of parsed) {
     if (existing.has(record.userId)) valid.push(record)
     else rejections.push({ event: raw, errors: { user_id: ['no such user'] }, index })

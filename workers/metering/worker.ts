@@ -13,8 +13,8 @@ import {
 import type { Database } from '../../src/postgres/database.js'
 import { Batcher } from './batcher.js'
 import { DeadLetters } from './dead-letters.js'
+import { MeterSink } from './meter-sink.js'
 import { assertHandlersComplete, createProcessor, type JobOutcome } from './processor.js'
-import { UsageSink } from './usage-sink.js'
 import { UserDirectory } from './user-directory.js'
 
 export interface MeteringWorkerDeps {
@@ -36,7 +36,7 @@ export interface MeteringWorker {
   close(): Promise<void>
 }
 
-/** Wires the metering worker: queue → validation → batcher → ClickHouse. */
+/** Wires the metering worker: queue → validation → batcher → ClickHouse and PostgreSQL. */
 export function startMeteringWorker(deps: MeteringWorkerDeps): MeteringWorker {
   assertHandlersComplete()
   const { config, log } = deps
@@ -50,11 +50,12 @@ export function startMeteringWorker(deps: MeteringWorkerDeps): MeteringWorker {
   )
   const batcher = new Batcher(
     dedup,
-    new UsageSink(deps.clickhouse),
+    new MeterSink(deps.clickhouse, deps.db),
     log.child({ part: 'batcher' }),
     {
       batchSize: config.worker.flushBatchSize,
       intervalMs: config.worker.flushIntervalMs,
+      flushWhenJobsWaiting: config.worker.concurrency,
     },
   )
   const deadLetterQueue = new Queue<DeadLetter>(deadLetterQueueName(queueName), {

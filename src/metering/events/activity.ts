@@ -1,0 +1,76 @@
+import { z } from 'zod'
+import { eventFields, optionalText, type RecordBase, rule } from './common.js'
+
+const eventNamePattern = /^[a-z0-9][a-z0-9_.:-]*$/i
+const maxPropertiesLength = 16_384
+const unpairedSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/**
+ * PostgreSQL refuses NUL characters and unpaired surrogates in text and jsonb;
+ * one such string would fail the insert of every entry in its batch.
+ */
+function storable(value: unknown): boolean {
+  if (typeof value === 'string') return !unpairedSurrogate.test(value) && !value.includes('\0')
+  if (Array.isArray(value)) return value.every(storable)
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).every(([key, inner]) => storable(key) && storable(inner))
+  }
+  return true
+}
+
+const storableText = 'must not contain NUL characters or unpaired surrogates'
+
+const text = (max: number) =>
+  z
+    .string({ error: rule(`must be a string of at most ${max} characters`) })
+    .max(max, `must be at most ${max} characters`)
+    .refine(storable, storableText)
+
+/** Something that happened on the platform, for the owner's activity log. */
+export const activitySchema = z.object({
+  ...eventFields,
+  type: z.literal('activity'),
+  event: z
+    .string({ error: rule('must be a short name such as video.uploaded') })
+    .max(100, 'must be at most 100 characters')
+    .regex(eventNamePattern, 'must be a short name such as video.uploaded'),
+  description: text(2_000),
+  subject_type: optionalText(100).refine(storable, storableText),
+  subject_id: z
+    .union([z.string().max(200), z.number().int().nonnegative()], {
+      error: 'must be a string of at most 200 characters or a whole number',
+    })
+    .refine(storable, storableText)
+    .optional(),
+  properties: z
+    .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
+    .default({})
+    .refine(storable, storableText)
+    .refine(
+      (properties) => JSON.stringify(properties).length <= maxPropertiesLength,
+      `must be at most ${maxPropertiesLength} characters as JSON`,
+    ),
+})
+
+export interface ActivityRecord extends RecordBase {
+  kind: 'activity'
+  event: string
+  description: string
+  subjectType: string | null
+  subjectId: string | null
+  properties: Record<string, unknown>
+}
+
+export function toActivityRecord(event: z.output<typeof activitySchema>, occurredAt: number) {
+  return {
+    kind: 'activity',
+    eventId: event.event_id,
+    userId: event.user_id,
+    occurredAt,
+    event: event.event,
+    description: event.description,
+    subjectType: event.subject_type === '' ? null : event.subject_type,
+    subjectId: event.subject_id === undefined ? null : String(event.subject_id),
+    properties: event.properties,
+  } satisfies ActivityRecord
+}

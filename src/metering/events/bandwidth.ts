@@ -1,0 +1,53 @@
+import { isIP } from 'node:net'
+import { z } from 'zod'
+import { utcDayOf } from '../../time/utc-day.js'
+import { MAX_BYTES, wholeBytes } from '../quantity.js'
+import { eventFields, optionalText, type RecordBase, rule } from './common.js'
+
+const ulidPattern = /^[0-9A-HJKMNP-TV-Z]{26}$/i
+
+/** Bytes served by a streaming proxy for one video to one address. */
+export const bandwidthSchema = z.object({
+  ...eventFields,
+  type: z.literal('bandwidth'),
+  video_ulid: z
+    .string({ error: rule('must be a ULID string') })
+    .regex(ulidPattern, 'must be a ULID (26 characters of Crockford base 32)'),
+  bytes: z
+    .union([z.number(), z.string()], { error: rule('must be a number or a decimal string') })
+    .refine((bytes) => wholeBytes(bytes) !== undefined, {
+      message: `must be a whole number of bytes from 0 to ${MAX_BYTES} (a decimal string above 2^53)`,
+    }),
+  ip: z
+    .string({ error: rule('must be an IPv4 or IPv6 address') })
+    .refine((ip) => isIP(ip) !== 0 && !ip.includes('%'), 'must be an IPv4 or IPv6 address'),
+  session_id: optionalText(200),
+  external_user_id: optionalText(255),
+})
+
+export interface BandwidthRecord extends RecordBase {
+  kind: 'bandwidth'
+  day: string
+  videoUlid: string
+  externalUserId: string
+  /** `""` when the proxy knew no session. */
+  sessionId: string
+  /** As the IPv6 column stores it: an IPv4 address IPv4-mapped. */
+  ip: string
+  bytes: bigint
+}
+
+export function toBandwidthRecord(event: z.output<typeof bandwidthSchema>, occurredAt: number) {
+  return {
+    kind: 'bandwidth',
+    eventId: event.event_id,
+    userId: event.user_id,
+    occurredAt,
+    day: utcDayOf(occurredAt),
+    videoUlid: event.video_ulid.toUpperCase(),
+    externalUserId: event.external_user_id,
+    sessionId: event.session_id,
+    ip: isIP(event.ip) === 4 ? `::ffff:${event.ip}` : event.ip.toLowerCase(),
+    bytes: wholeBytes(event.bytes) as bigint,
+  } satisfies BandwidthRecord
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod'
+
+/** Names a missing field as missing, and any other problem with `text`. */
+export const rule = (text: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'is required' : text
+
+/** The fields every metering event carries, whatever its type. */
+export const eventFields = {
+  event_id: z
+    .string({ error: rule('must be a string of 1 to 200 characters') })
+    .min(1, 'must not be empty')
+    .max(200, 'must be at most 200 characters'),
+  user_id: z
+    .number({ error: rule('must be a positive integer') })
+    .int('must be a positive integer')
+    .positive('must be a positive integer')
+    .max(Number.MAX_SAFE_INTEGER, 'is too large'),
+  occurred_at: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time with an offset' })
+    .optional(),
+}
+
+/** An optional string of at most `max` characters; absent means `""`. */
+export const optionalText = (max: number) =>
+  z.string({ error: 'must be a string' }).max(max, `must be at most ${max} characters`).default('')
+
+/** Where every record starts: the event's identity, owner and instant. */
+export interface RecordBase {
+  eventId: string
+  userId: number
+  /** Milliseconds since the epoch: `occurred_at`, or when the job was enqueued. */
+  occurredAt: number
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod'
+import { utcDayOf } from '../../time/utc-day.js'
+import { bytesToMicros, MAX_BYTES, MAX_SECONDS, secondsToMicros } from '../quantity.js'
+import { eventFields, optionalText, type RecordBase, rule } from './common.js'
+
+/** The metrics a `usage` event can carry, with the unit its value is counted in. */
+export const METRICS = {
+  upload_bytes: 'bytes',
+  encoding_cpu: 'seconds',
+  encoding_gpu: 'seconds',
+} as const
+
+export type Metric = keyof typeof METRICS
+export const metricNames = Object.keys(METRICS) as [Metric, ...Metric[]]
+
+export const usageSchema = z
+  .object({
+    ...eventFields,
+    type: z.literal('usage'),
+    metric: z.enum(metricNames, { error: rule(`must be one of ${metricNames.join(', ')}`) }),
+    value: z.union([z.number(), z.string()], {
+      error: rule('must be a number or a decimal string'),
+    }),
+    external_user_id: optionalText(255),
+  })
+  .superRefine(
+    (event, ctx) => {
+      if (toMicros(event.metric, event.value) !== undefined) return
+      ctx.addIssue({ code: 'custom', path: ['value'], message: valueRule(event.metric) })
+    },
+    // Check the value even when other fields failed, so one answer names every problem.
+    { when: (payload) => hasCheckableValue(payload.value) },
+  )
+
+/** A validated usage event, reduced to what the meter stores. */
+export interface UsageRecord extends RecordBase {
+  kind: 'usage'
+  metric: Metric
+  externalUserId: string
+  /** The UTC day of `occurred_at`. */
+  day: string
+  /** The value in micro-units of the metric's unit. */
+  micros: bigint
+}
+
+export function toUsageRecord(event: z.output<typeof usageSchema>, occurredAt: number) {
+  return {
+    kind: 'usage',
+    eventId: event.event_id,
+    userId: event.user_id,
+    occurredAt,
+    metric: event.metric,
+    externalUserId: event.external_user_id,
+    day: utcDayOf(occurredAt),
+    micros: toMicros(event.metric, event.value) as bigint,
+  } satisfies UsageRecord
+}
+
+function toMicros(metric: Metric, value: number | string): bigint | undefined {
+  return METRICS[metric] === 'bytes' ? bytesToMicros(value) : secondsToMicros(value)
+}
+
+function hasCheckableValue(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const event = value as { metric?: unknown; value?: unknown }
+  const knownMetric = typeof event.metric === 'string' && event.metric in METRICS
+  return knownMetric && (typeof event.value === 'number' || typeof event.value === 'string')
+}
+
+function valueRule(metric: Metric): string {
+  return METRICS[metric] === 'bytes'
+    ? `must be a whole number of bytes from 0 to ${MAX_BYTES} (a decimal string above 2^53)`
+    : `must be a finite number of seconds from 0 to ${MAX_SECONDS}`
+}

@@ -1,0 +1,124 @@
+import test from 'ava'
+import { parseEvent } from '../../src/metering/event-schema.js'
+import { decodeRecord, encodeRecord } from '../../src/metering/record-codec.js'
+
+const enqueuedAt = Date.parse('2026-05-05T12:00:00Z')
+const ulid = '01HZX3K8Q9V2W7M4N6P5R0S1T2'
+const bandwidth = {
+  event_id: 'bw-1',
+  type: 'bandwidth',
+  user_id: 7,
+  video_ulid: ulid.toLowerCase(),
+  bytes: '9007199254740993',
+  ip: '203.0.113.9',
+  occurred_at: '2026-03-31T23:30:00-05:00',
+}
+const activity = {
+  event_id: 'act-1',
+  type: 'activity',
+  user_id: 7,
+  event: 'video.uploaded',
+  description: 'Uploaded "Launch"',
+  subject_type: 'video',
+  subject_id: 42,
+  properties: { size: 1024, tags: ['a'] },
+}
+
+test('a bandwidth event keeps exact bytes, an upper-case ULID and an IPv4-mapped address', (t) => {
+  t.deepEqual(parseEvent(bandwidth, enqueuedAt), {
+    ok: true,
+    record: {
+      kind: 'bandwidth',
+      eventId: 'bw-1',
+      userId: 7,
+      occurredAt: Date.parse('2026-04-01T04:30:00Z'),
+      day: '2026-04-01',
+      videoUlid: ulid,
+      externalUserId: '',
+      sessionId: '',
+      ip: '::ffff:203.0.113.9',
+      bytes: 9007199254740993n,
+    },
+  })
+})
+
+test('an activity event becomes an entry with its subject as text', (t) => {
+  t.deepEqual(parseEvent(activity, enqueuedAt), {
+    ok: true,
+    record: {
+      kind: 'activity',
+      eventId: 'act-1',
+      userId: 7,
+      occurredAt: enqueuedAt,
+      event: 'video.uploaded',
+      description: 'Uploaded "Launch"',
+      subjectType: 'video',
+      subjectId: '42',
+      properties: { size: 1024, tags: ['a'] },
+    },
+  })
+})
+
+test('bad bandwidth fields are named, every one in a single answer', (t) => {
+  const bad = { ...bandwidth, video_ulid: 'not-a-ulid', bytes: -1, ip: 'fe80::1%eth0' }
+
+  t.deepEqual(parseEvent(bad, enqueuedAt, 'events.2.'), {
+    ok: false,
+    errors: {
+      'events.2.video_ulid': ['must be a ULID (26 characters of Crockford base 32)'],
+      'events.2.bytes': [
+        'must be a whole number of bytes from 0 to 9223372036854775807 (a decimal string above 2^53)',
+      ],
+      'events.2.ip': ['must be an IPv4 or IPv6 address'],
+    },
+  })
+})
+
+test('activity text PostgreSQL cannot store is refused before it can sink a batch', (t) => {
+  const cases: [object, string][] = [
+    [{ description: 'nul \0 here' }, 'description'],
+    [{ properties: { note: 'half \ud800' } }, 'properties'],
+    [{ properties: { 'k\0': 1 } }, 'properties'],
+    [{ event: 'has space' }, 'event'],
+    [{ properties: [1, 2] }, 'properties'],
+    [{ properties: { blob: 'x'.repeat(20_000) } }, 'properties'],
+  ]
+  for (const [change, field] of cases) {
+    const parsed = parseEvent({ ...activity, ...change }, enqueuedAt)
+    t.false(parsed.ok, JSON.stringify(change).slice(0, 60))
+    if (!parsed.ok) t.deepEqual(Object.keys(parsed.errors), [field])
+  }
+})
+
+test('an unknown type names the three types', (t) => {
+  t.deepEqual(parseEvent({ ...activity, type: 'billing' }, enqueuedAt), {
+    ok: false,
+    errors: { type: ['must be one of usage, bandwidth, activity'] },
+  })
+})
+
+test('every kind of record survives the batch journal unchanged', (t) => {
+  const usage = { event_id: 'u-1', type: 'usage', user_id: 3, metric: 'encoding_gpu', value: 0.3 }
+  for (const raw of [bandwidth, activity, usage]) {
+    const parsed = parseEvent(raw, enqueuedAt)
+    if (!parsed.ok) return t.fail(raw.event_id)
+
+    const stored = encodeRecord(parsed.record)
+    t.deepEqual(decodeRecord(parsed.record.eventId, stored), parsed.record)
+  }
+})
+
+test('a usage journal entry written before records had a kind still decodes', (t) => {
+  const legacy = JSON.stringify([3, 'upload_bytes', 'cus', '2026-04-01', '5000000'])
+
+  t.deepEqual(decodeRecord('old-1', legacy), {
+    kind: 'usage',
+    eventId: 'old-1',
+    userId: 3,
+    occurredAt: Date.parse('2026-04-01'),
+    metric: 'upload_bytes',
+    externalUserId: 'cus',
+    day: '2026-04-01',
+    micros: 5_000_000n,
+  })
+})
