@@ -1,10 +1,10 @@
 import { type Job, UnrecoverableError } from 'bullmq'
+import type { UserDirectory } from '../../src/accounts/user-directory.js'
 import { MAX_BATCH_EVENTS, type MeterRecord, parseEvent } from '../../src/metering/event-schema.js'
 import { JOB_NAMES, type JobName } from '../../src/metering/queues.js'
 import { describeFieldErrors } from '../../src/validation.js'
 import type { Batcher } from './batcher.js'
 import type { DeadLetters, Rejection } from './dead-letters.js'
-import type { UserDirectory } from './user-directory.js'
 
 export interface JobOutcome {
   accepted: number

@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
+import { UserDirectory } from '../../src/accounts/user-directory.js'
 import type { ClickHouse } from '../../src/clickhouse/client.js'
 import type { Config } from '../../src/config.js'
 import type { Logger } from '../../src/logger.js'
@@ -15,7 +16,6 @@ import { Batcher } from './batcher.js'
 import { DeadLetters } from './dead-letters.js'
 import { MeterSink } from './meter-sink.js'
 import { assertHandlersComplete, createProcessor, type JobOutcome } from './processor.js'
-import { UserDirectory } from './user-directory.js'
 
 export interface MeteringWorkerDeps {
   config: Pick<Config, 'queuePrefix' | 'worker'>

@@ -1,5 +1,5 @@
 import { QueryTypes } from 'sequelize'
-import type { Database } from '../../src/postgres/database.js'
+import type { Database } from '../postgres/database.js'
 
 /**
  * Answers which user ids exist, for events that name a user. Known users are
