@@ -248,6 +248,11 @@ class SerialEngine {
       return Object.keys(params).length > 0
         ? await this.session.queryBindAsync(sql, params, { format })
         : await this.session.queryAsync(sql, { format })
+    } catch (err) {
+      // chDB hands the rows a failed query had produced to the next query;
+      // a throwaway one takes them before the settings are restored.
+      await this.session.queryAsync('SELECT 1').catch(() => undefined)
+      throw err
     } finally {
       if (leaves) await this.restore()
     }

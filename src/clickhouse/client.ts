@@ -9,6 +9,7 @@ import {
 } from '@clickhouse/client'
 import type { Logger } from '../logger.js'
 import { maskUrl } from '../logger.js'
+import { guardChdbConnection } from './chdb-guard.js'
 
 export type { ClickHouseClient }
 
@@ -41,7 +42,9 @@ export interface OpenClickHouseOptions {
  */
 const idleSocketTtlMs = 2_500
 
-type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection']
+export type ClientConnection = NonNullable<
+  NonNullable<Parameters<typeof createClient>[0]>['connection']
+>
 type ChdbConnectionModule = typeof import('chdb/connection')
 
 /** Failures reach the caller as errors, and the caller logs them through pino. */
@@ -99,7 +102,8 @@ function createHttpClient(url: string, requestTimeoutMs: number): ClickHouseClie
  */
 function createChdbConnection(dataPath: string): ClientConnection {
   const chdb = createRequire(import.meta.url)('chdb/connection') as ChdbConnectionModule
-  return chdb.createChdbConnection({ path: dataPath }) as unknown as ClientConnection
+  const connection = chdb.createChdbConnection({ path: dataPath }) as unknown as ClientConnection
+  return guardChdbConnection(connection)
 }
 
 /** Returns `name` when it is a plain SQL identifier, so it can be spliced into SQL. */
