@@ -1,21 +1,29 @@
 import { bodyParser } from '@koa/bodyparser'
 import { Router } from '@koa/router'
 import Koa from 'koa'
+import { UserDirectory } from '../src/accounts/user-directory.js'
 import type { ClickHouse } from '../src/clickhouse/client.js'
 import type { Config } from '../src/config.js'
+import type { EventQueue } from '../src/ingest/ingest-events.js'
 import type { Logger } from '../src/logger.js'
 import type { Database } from '../src/postgres/database.js'
 import { authenticate } from './middleware/authenticate.js'
 import { errorHandler } from './middleware/errors.js'
 import { requestId } from './middleware/request-id.js'
+import { activityLogRoutes } from './routes/activity-log.js'
+import { analyticsRoutes } from './routes/analytics.js'
 import { authRoutes } from './routes/auth.js'
+import { eventRoutes } from './routes/events.js'
 import { usageRoutes } from './routes/usage.js'
+import { userRoutes } from './routes/users.js'
 
 export interface ApiDeps {
   config: Pick<Config, 'http'>
   log: Logger
   db: Database
   clickhouse: ClickHouse
+  /** Where `POST /api/events` enqueues. */
+  events: EventQueue
 }
 
 /** Builds the Koa application; listening and shutdown belong to the caller. */
@@ -45,6 +53,10 @@ export function createApp(deps: ApiDeps): Koa {
   const secured = new Router()
   secured.use(authenticate(deps.db))
   secured.use(usageRoutes(deps.clickhouse).routes())
+  secured.use(userRoutes(deps.db).routes())
+  secured.use(activityLogRoutes(deps.db).routes())
+  secured.use(analyticsRoutes(deps.clickhouse).routes())
+  secured.use(eventRoutes({ users: new UserDirectory(deps.db), queue: deps.events }).routes())
   app.use(secured.routes())
 
   return app

@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { ensureAdmin } from '../src/accounts/bootstrap.js'
 import { loadConfig } from '../src/config.js'
+import { LazyEventQueue } from '../src/ingest/lazy-producer.js'
 import { createLogger } from '../src/logger.js'
 import { onSignals, runShutdown } from '../src/shutdown.js'
 import { openStores } from '../src/stores.js'
@@ -14,7 +15,12 @@ async function main(): Promise<void> {
   const stores = await openStores(config, log)
   if (config.admin) await ensureAdmin(stores.db, config.admin, log)
 
-  const app = createApp({ config, log, db: stores.db, clickhouse: stores.clickhouse })
+  const events = new LazyEventQueue({
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    log: log.child({ part: 'producer' }),
+  })
+  const app = createApp({ config, log, db: stores.db, clickhouse: stores.clickhouse, events })
   const server = createServer(app.callback())
   server.keepAliveTimeout = 65_000
   server.listen(config.http.port, config.http.host)
@@ -32,6 +38,7 @@ async function main(): Promise<void> {
               server.closeIdleConnections()
             }),
         },
+        { name: 'producer', run: () => events.close() },
         ...stores.shutdownSteps(),
       ],
       log,

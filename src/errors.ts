@@ -54,9 +54,17 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** The request clashes with the current state; `errors` names the fields when some do. */
 export class ConflictError extends AppError {
   override readonly status = 409
   override readonly expose = true
+
+  constructor(
+    message: string,
+    readonly errors?: FieldErrors,
+  ) {
+    super(message)
+  }
 }
 
 /** A store the request needs does not answer; the caller may retry. */

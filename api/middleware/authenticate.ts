@@ -7,7 +7,8 @@ const bearerPattern = /^Bearer\s+(\S+)\s*$/i
 
 /**
  * Admits a request carrying `Authorization: Bearer <token>` of a live token
- * and user: `ctx.state.user` is the User, `ctx.state.tokenId` the token's id.
+ * and user: `ctx.state.user` is the User, `ctx.state.tokenId` the token's id,
+ * `ctx.state.abilities` what the token may do beyond reading as its user.
  * Every other request stops here with 401, whatever the reason, so a caller
  * cannot tell a revoked token from one that never existed.
  */
@@ -19,6 +20,7 @@ export function authenticate(db: Database) {
 
     ctx.state.user = owner.user
     ctx.state.tokenId = owner.token.id
+    ctx.state.abilities = owner.token.abilities ?? []
     await next()
   }
 }

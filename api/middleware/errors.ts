@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa'
-import { AppError, ValidationError } from '../../src/errors.js'
+import { AppError, ConflictError, ValidationError } from '../../src/errors.js'
 import type { Logger } from '../../src/logger.js'
 
 /** Errors thrown by Koa's own parts (body parser, `ctx.throw`) carry a status. */
@@ -43,7 +43,10 @@ function respond(ctx: Context, err: unknown, log: Logger): void {
 
   if (err instanceof AppError && err.expose) {
     ctx.status = err.status
-    ctx.body = { message: err.message }
+    ctx.body =
+      err instanceof ConflictError && err.errors
+        ? { message: err.message, errors: err.errors }
+        : { message: err.message }
     if (err.status >= 500) log.warn({ err, request_id: ctx.state.requestId }, 'store unavailable')
     return
   }

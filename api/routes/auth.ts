@@ -2,26 +2,24 @@ import { Router } from '@koa/router'
 import { z } from 'zod'
 import type { User } from '../../src/accounts/models.js'
 import { verifyAgainstDecoy, verifyPassword } from '../../src/accounts/passwords.js'
-import { createToken, revokeToken } from '../../src/accounts/tokens.js'
+import { issueLoggedToken, revokeLoggedToken } from '../../src/accounts/token-actions.js'
 import { findUserByEmail, toUserJson } from '../../src/accounts/users.js'
-import { ValidationError } from '../../src/errors.js'
+import { ForbiddenError, ValidationError } from '../../src/errors.js'
 import type { Database } from '../../src/postgres/database.js'
-import { fieldErrors } from '../../src/validation.js'
+import { parseBody } from '../body.js'
 import { authenticate } from '../middleware/authenticate.js'
 
 const badCredentials = 'These credentials do not match our records.'
 
-const tokenRequest = z.object({
+/** What a token may do beyond reading as its user; only admins may ask for any. */
+export const TOKEN_ABILITIES = ['ingest'] as const
+
+export const tokenRequest = z.strictObject({
   email: z.string().trim().max(255).pipe(z.email()),
   password: z.string().min(1).max(200),
   name: z.string().trim().min(1).max(255).default('api'),
+  abilities: z.array(z.enum(TOKEN_ABILITIES)).max(TOKEN_ABILITIES.length).default([]),
 })
-
-function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const parsed = schema.safeParse(body)
-  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error))
-  return parsed.data
-}
 
 /** The password check runs even for unknown e-mails, so timing reveals no accounts. */
 async function checkCredentials(db: Database, email: string, password: string): Promise<User> {
@@ -42,10 +40,14 @@ export function authRoutes(db: Database): Router {
   const signedIn = authenticate(db)
 
   router.post('/tokens', async (ctx) => {
-    const input = parseBody(tokenRequest, (ctx.request as { body?: unknown }).body)
+    const input = parseBody(tokenRequest, ctx)
 
     const user = await checkCredentials(db, input.email, input.password)
-    const issued = await createToken(db, user, input.name)
+    if (input.abilities.length > 0 && !user.is_admin) {
+      throw new ForbiddenError('Only an admin may create a token with abilities.')
+    }
+    const abilities = [...new Set(input.abilities)]
+    const issued = await issueLoggedToken(db, user, input.name, abilities)
 
     ctx.status = 201
     ctx.body = {
@@ -53,6 +55,7 @@ export function authRoutes(db: Database): Router {
         token: issued.plainText,
         token_id: issued.token.id,
         name: issued.token.name,
+        abilities,
         user: toUserJson(user),
       },
     }
@@ -63,7 +66,7 @@ export function authRoutes(db: Database): Router {
   })
 
   router.delete('/tokens/current', signedIn, async (ctx) => {
-    await revokeToken(db, ctx.state.tokenId)
+    await revokeLoggedToken(db, ctx.state.user.id, ctx.state.tokenId)
     ctx.status = 204
   })
 

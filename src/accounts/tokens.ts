@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { Op } from 'sequelize'
+import { Op, type Transaction } from 'sequelize'
 import type { Database } from '../postgres/database.js'
 import type { ApiToken, User } from './models.js'
 
@@ -27,9 +27,17 @@ function sha256(secret: string): string {
  * stored; the id prefix lets an operator tell tokens apart in a support case
  * without the secret.
  */
-export async function createToken(db: Database, user: User, name: string): Promise<IssuedToken> {
+export async function createToken(
+  db: Database,
+  user: User,
+  name: string,
+  options: { abilities?: string[]; transaction?: Transaction } = {},
+): Promise<IssuedToken> {
   const secret = randomBytes(32).toString('base64url')
-  const token = await db.ApiToken.create({ user_id: user.id, name, token_hash: sha256(secret) })
+  const token = await db.ApiToken.create(
+    { user_id: user.id, name, token_hash: sha256(secret), abilities: options.abilities ?? null },
+    { transaction: options.transaction },
+  )
   return { plainText: `${token.id}|${secret}`, token }
 }
 
@@ -84,10 +92,34 @@ async function touchToken(db: Database, token: ApiToken): Promise<void> {
 }
 
 /** Revokes one token; true when it was live until now. */
-export async function revokeToken(db: Database, tokenId: number): Promise<boolean> {
+export async function revokeToken(
+  db: Database,
+  tokenId: number,
+  options: { transaction?: Transaction } = {},
+): Promise<boolean> {
   const [count] = await db.ApiToken.update(
     { revoked_at: new Date() },
-    { where: { id: tokenId, revoked_at: null } },
+    { where: { id: tokenId, revoked_at: null }, transaction: options.transaction },
   )
   return count === 1
+}
+
+/**
+ * Revokes every live token of a user, except `exceptTokenId` (the one making
+ * the request, when a user changes their own password). Returns how many.
+ */
+export async function revokeUserTokens(
+  db: Database,
+  userId: number,
+  options: { exceptTokenId?: number; transaction?: Transaction } = {},
+): Promise<number> {
+  const where =
+    options.exceptTokenId === undefined
+      ? { user_id: userId, revoked_at: null }
+      : { user_id: userId, revoked_at: null, id: { [Op.ne]: options.exceptTokenId } }
+  const [count] = await db.ApiToken.update(
+    { revoked_at: new Date() },
+    { where, transaction: options.transaction },
+  )
+  return count
 }

@@ -82,6 +82,7 @@ test('signing in issues a token shown once with the user', async (t) => {
       token: body.data.token,
       token_id: Number(body.data.token.split('|')[0]),
       name: 'laptop',
+      abilities: [],
       user: toUserJson(ada),
     },
   })

@@ -27,7 +27,7 @@ const text = (max: number) =>
     .refine(storable, storableText)
 
 /** Something that happened on the platform, for the owner's activity log. */
-export const activitySchema = z.object({
+export const activitySchema = z.strictObject({
   ...eventFields,
   type: z.literal('activity'),
   event: z

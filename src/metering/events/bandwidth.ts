@@ -7,7 +7,7 @@ import { eventFields, optionalText, type RecordBase, rule } from './common.js'
 const ulidPattern = /^[0-9A-HJKMNP-TV-Z]{26}$/i
 
 /** Bytes served by a streaming proxy for one video to one address. */
-export const bandwidthSchema = z.object({
+export const bandwidthSchema = z.strictObject({
   ...eventFields,
   type: z.literal('bandwidth'),
   video_ulid: z

@@ -4,7 +4,11 @@ import { z } from 'zod'
 export const rule = (text: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? 'is required' : text
 
-/** The fields every metering event carries, whatever its type. */
+/**
+ * The fields every metering event carries, whatever its type. Each type's
+ * schema is strict: a misspelt optional field (`occured_at`) would otherwise
+ * be dropped without a word and the event counted on the wrong day.
+ */
 export const eventFields = {
   event_id: z
     .string({ error: rule('must be a string of 1 to 200 characters') })

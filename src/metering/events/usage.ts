@@ -14,7 +14,7 @@ export type Metric = keyof typeof METRICS
 export const metricNames = Object.keys(METRICS) as [Metric, ...Metric[]]
 
 export const usageSchema = z
-  .object({
+  .strictObject({
     ...eventFields,
     type: z.literal('usage'),
     metric: z.enum(metricNames, { error: rule(`must be one of ${metricNames.join(', ')}`) }),

@@ -1,0 +1,32 @@
+import { Router } from '@koa/router'
+import type { UserDirectory } from '../../src/accounts/user-directory.js'
+import { ForbiddenError, UnavailableError } from '../../src/errors.js'
+import { type EventQueue, ingestEvents } from '../../src/ingest/ingest-events.js'
+import { ProducerUnavailableError } from '../../src/metering/producer.js'
+
+/** The token ability that lets a producer send events over HTTP. */
+export const INGEST_ABILITY = 'ingest'
+
+/** `POST /api/events`, for producers that do not speak BullMQ. */
+export function eventRoutes(deps: { users: UserDirectory; queue: EventQueue }): Router {
+  const router = new Router({ prefix: '/api/events' })
+
+  router.post('/', async (ctx) => {
+    const abilities: string[] = ctx.state.abilities ?? []
+    if (!abilities.includes(INGEST_ABILITY)) {
+      throw new ForbiddenError('This token may not send events; it needs the ingest ability.')
+    }
+
+    try {
+      const result = await ingestEvents((ctx.request as { body?: unknown }).body, deps)
+      ctx.status = 202
+      ctx.body = { data: result }
+    } catch (err) {
+      if (!(err instanceof ProducerUnavailableError)) throw err
+      ctx.set('Retry-After', '5')
+      throw new UnavailableError('The event queue is unavailable; retry later.', { cause: err })
+    }
+  })
+
+  return router
+}
