@@ -1,4 +1,3 @@
-import { bodyParser } from '@koa/bodyparser'
 import { Router } from '@koa/router'
 import Koa from 'koa'
 import { UserDirectory } from '../src/accounts/user-directory.js'
@@ -7,6 +6,7 @@ import type { Config } from '../src/config.js'
 import type { EventQueue } from '../src/ingest/ingest-events.js'
 import type { Logger } from '../src/logger.js'
 import type { Database } from '../src/postgres/database.js'
+import { jsonBodyOnDemand } from './body.js'
 import { authenticate } from './middleware/authenticate.js'
 import { errorHandler } from './middleware/errors.js'
 import { requestId } from './middleware/request-id.js'
@@ -33,15 +33,7 @@ export function createApp(deps: ApiDeps): Koa {
 
   app.use(requestId)
   app.use(errorHandler(deps.log))
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: deps.config.http.bodyLimit,
-      // Any JSON parses; a value that is not an object is then refused by the
-      // route's schema with a 422 that names it, not a bare 400.
-      jsonStrict: false,
-    }),
-  )
+  app.use(jsonBodyOnDemand(deps.config.http.bodyLimit))
 
   const open = new Router()
   open.get('/healthz', (ctx) => {

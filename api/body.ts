@@ -1,14 +1,52 @@
-import type { Context } from 'koa'
+import { bodyParser } from '@koa/bodyparser'
+import type { Context, Next } from 'koa'
 import type { z } from 'zod'
 import { ValidationError } from '../src/errors.js'
 import { fieldErrors } from '../src/validation.js'
 
+type Reader = () => Promise<unknown>
+
 /**
- * Parses the JSON body with one schema and reports every problem at once. A
- * body that is missing or not an object is refused by the schema itself.
+ * Makes the JSON body readable on demand instead of parsing it for every
+ * request: a route reads it only after authentication and its own checks, so
+ * a caller who may not use a route hears 401 or 403 whatever the body holds,
+ * and a body is never parsed for nothing.
  */
-export function parseBody<T extends z.ZodType>(schema: T, ctx: Context): z.output<T> {
-  const parsed = schema.safeParse((ctx.request as { body?: unknown }).body)
+export function jsonBodyOnDemand(limit: string) {
+  const parse = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: limit,
+    // Any JSON parses; a value that is not an object is then refused by the
+    // route's schema with a 422 that names it, not a bare 400.
+    jsonStrict: false,
+  })
+
+  return async function offerJsonBody(ctx: Context, next: Next): Promise<void> {
+    let parsed: Promise<unknown> | undefined
+    const read: Reader = () => {
+      parsed ??= parse(ctx, async () => undefined).then(
+        () => (ctx.request as { body?: unknown }).body,
+      )
+      return parsed
+    }
+    ctx.state.readJsonBody = read
+    await next()
+  }
+}
+
+/** The request's JSON body (`undefined` when there is none). */
+export function readJsonBody(ctx: Context): Promise<unknown> {
+  const read = ctx.state.readJsonBody as Reader | undefined
+  if (!read) throw new Error('jsonBodyOnDemand is not installed')
+  return read()
+}
+
+/** Reads the JSON body and checks it with one schema, reporting every problem at once. */
+export async function parseBody<T extends z.ZodType>(
+  schema: T,
+  ctx: Context,
+): Promise<z.output<T>> {
+  const parsed = schema.safeParse(await readJsonBody(ctx))
   if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error))
   return parsed.data
 }

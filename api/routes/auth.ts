@@ -40,7 +40,7 @@ export function authRoutes(db: Database): Router {
   const signedIn = authenticate(db)
 
   router.post('/tokens', async (ctx) => {
-    const input = parseBody(tokenRequest, ctx)
+    const input = await parseBody(tokenRequest, ctx)
 
     const user = await checkCredentials(db, input.email, input.password)
     if (input.abilities.length > 0 && !user.is_admin) {

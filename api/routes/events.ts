@@ -3,6 +3,7 @@ import type { UserDirectory } from '../../src/accounts/user-directory.js'
 import { ForbiddenError, UnavailableError } from '../../src/errors.js'
 import { type EventQueue, ingestEvents } from '../../src/ingest/ingest-events.js'
 import { ProducerUnavailableError } from '../../src/metering/producer.js'
+import { readJsonBody } from '../body.js'
 
 /** The token ability that lets a producer send events over HTTP. */
 export const INGEST_ABILITY = 'ingest'
@@ -18,7 +19,7 @@ export function eventRoutes(deps: { users: UserDirectory; queue: EventQueue }): 
     }
 
     try {
-      const result = await ingestEvents((ctx.request as { body?: unknown }).body, deps)
+      const result = await ingestEvents(await readJsonBody(ctx), deps)
       ctx.status = 202
       ctx.body = { data: result }
     } catch (err) {

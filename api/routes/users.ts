@@ -74,7 +74,7 @@ export function userRoutes(db: Database): Router {
   })
 
   router.post('/', async (ctx) => {
-    const input = parseBody(createUserBody, ctx)
+    const input = await parseBody(createUserBody, ctx)
 
     const user = await createUserAs(db, actorOf(ctx), input)
 
@@ -84,7 +84,7 @@ export function userRoutes(db: Database): Router {
 
   router.put('/:id', async (ctx) => {
     const id = userIdOf(ctx)
-    const changes = parseBody(updateUserBody, ctx)
+    const changes = await parseBody(updateUserBody, ctx)
 
     const user = await updateUserAs(db, actorOf(ctx), id, changes)
 

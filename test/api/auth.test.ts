@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net'
-import { bodyParser } from '@koa/bodyparser'
 import test from 'ava'
 import Koa from 'koa'
 import { pino } from 'pino'
+import { jsonBodyOnDemand } from '../../api/body.js'
 import { errorHandler } from '../../api/middleware/errors.js'
 import { requestId } from '../../api/middleware/request-id.js'
 import { authRoutes } from '../../api/routes/auth.js'
@@ -33,7 +33,7 @@ test.before(async () => {
   const router = authRoutes(fresh.db)
   app.use(errorHandler(pino({ level: 'silent' })))
   app.use(requestId)
-  app.use(bodyParser({ enableTypes: ['json'], jsonStrict: false }))
+  app.use(jsonBodyOnDemand('1mb'))
   app.use(router.routes())
   app.use(router.allowedMethods())
   server = app.listen(0, '127.0.0.1')

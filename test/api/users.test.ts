@@ -188,6 +188,8 @@ test('a non-admin gets 403 on all five routes, whatever they send', async (t) =>
     ['POST', '/api/users', garbage],
     ['PUT', `/api/users/${user.id}`, { body: { name: 'Me', email: user.email, is_admin: true } }],
     ['PUT', '/api/users/999999', garbage],
+    ['POST', '/api/users', { rawBody: '{"name": ' }],
+    ['PUT', `/api/users/${user.id}`, { rawBody: `[${'1,'.repeat(600_000)}1]` }],
     ['DELETE', `/api/users/${rig.admin.user.id}`, {}],
     ['DELETE', '/api/users/abc', {}],
   ]
