@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import type { Logger } from '../logger.js'
+import { PgliteWireServer } from './pglite-wire.js'
 
 export interface PgliteServerOptions {
   /** Data lives under `${dataDir}/postgres`; without it the database is in memory. */
@@ -19,14 +19,12 @@ export interface PgliteServer {
 }
 
 /**
- * Several sockets may connect: the server runs their statements one at a time
+ * Several sockets may connect: the server runs their exchanges one at a time
  * on the single PGlite backend, and while one socket has a transaction open
  * only that socket is served. Code that, inside a transaction, awaits a query
  * made outside it therefore waits forever here (real PostgreSQL would answer):
  * pass the transaction to every query in its callback.
  */
-const maxConnections = 16
-
 /**
  * Serves an embedded PGlite over the PostgreSQL wire protocol, so a machine
  * without a database server runs the same Sequelize code as production.
@@ -37,20 +35,15 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
   if (dataDir) mkdirSync(dataDir, { recursive: true })
   const db = await PGlite.create(dataDir ? { dataDir } : {})
 
-  const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections })
-  server.addEventListener('error', (event) => {
-    options.log.error({ err: (event as CustomEvent).detail }, 'pglite socket error')
-  })
-  await server.start()
-
-  const port = Number(server.getServerConn().split(':').pop())
+  const server = new PgliteWireServer(db, options.log)
+  const port = await server.listen(host, options.port ?? 0)
   const url = `postgres://postgres@${host}:${port}/postgres`
   options.log.info({ host, port, persistent: dataDir !== undefined }, 'pglite serving')
 
   return {
     url,
     async close() {
-      await server.stop()
+      await server.close()
       await db.close()
     },
   }
