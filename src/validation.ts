@@ -1,4 +1,10 @@
-import type { z } from 'zod'
+import { z } from 'zod'
+
+// A field that is absent says so in the words every other message uses, in
+// every schema of the product, instead of "expected string, received undefined".
+z.config({
+  customError: (issue) => (issue.input === undefined ? 'is required' : undefined),
+})
 
 /** Field path → messages, the shape of every 422 body and start-up config error. */
 export type FieldErrors = Record<string, string[]>

@@ -1,10 +1,11 @@
 import { QueryTypes } from 'sequelize'
 import { z } from 'zod'
 import type { Database } from '../postgres/database.js'
+import { dayParam } from '../time/day-param.js'
 import { isUtcDay } from '../time/utc-day.js'
 import type { ActivityRow } from './activity-log.js'
 
-const day = z.string().refine(isUtcDay, 'must be a real date written YYYY-MM-DD')
+const day = dayParam
 
 /**
  * The filters of a history read, to spread into the API's query schema next

@@ -1,13 +1,13 @@
 import { z } from 'zod'
+import { dayParam } from '../time/day-param.js'
 import { daysInRange, isUtcDay } from '../time/utc-day.js'
 
 /** Longest range one analytics read may span, in days, both ends counted; as for usage. */
 export const MAX_ANALYTICS_DAYS = 400
 
-const realDate = 'must be a real date written YYYY-MM-DD'
 const positiveInteger = 'must be a positive integer'
 
-const day = z.string().refine(isUtcDay, realDate)
+const day = dayParam
 
 /** Digits only, no sign, no leading zero: `1e3`, `+7` and `07` are refused, not guessed at. */
 const userId = z

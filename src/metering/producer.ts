@@ -134,7 +134,8 @@ export class MeteringProducer {
     })
     if (Object.keys(errors).length > 0) throw new InvalidEventError(errors)
 
-    const jobId = `batch-${digest(events.map((event) => event.event_id).join('\n'))}`
+    // JSON keeps ids apart: joined with a separator, ['a\nb'] and ['a', 'b'] would collide.
+    const jobId = `batch-${digest(JSON.stringify(events.map((event) => event.event_id)))}`
     await this.add(JOB_NAMES.batch, { events }, jobId)
     return jobId
   }

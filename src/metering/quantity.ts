@@ -33,15 +33,16 @@ export function bytesToMicros(value: number | string): bigint | undefined {
 }
 
 /**
- * Seconds as micro-units, rounded half away from zero to the microsecond.
- * Numbers go through `toFixed(7)` so that a float such as 0.30000000000000004
- * becomes the decimal its producer meant before rounding.
+ * Seconds as micro-units, rounded half up to the microsecond, once. A number
+ * is read as the shortest decimal that names it (JavaScript's own `String`),
+ * which is the decimal its producer wrote: 0.1234564999 rounds down and 5e-7
+ * up, exactly as the same values sent as strings do.
  */
 export function secondsToMicros(value: number | string): bigint | undefined {
   let text: string
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0 || value > MAX_SECONDS) return undefined
-    text = value.toFixed(7)
+    text = plainDecimal(value)
   } else {
     if (!decimalText.test(value) || Number(value) > MAX_SECONDS) return undefined
     text = value
@@ -51,6 +52,20 @@ export function secondsToMicros(value: number | string): bigint | undefined {
   const digits = `${fraction}0000000`.slice(0, 7)
   const micros = BigInt(whole) * microsPerUnit + BigInt(digits.slice(0, 6))
   return Number(digits[6]) >= 5 ? micros + 1n : micros
+}
+
+/** A non-negative finite number as plain decimal text, without exponent: 4.9e-7 → "0.00000049". */
+function plainDecimal(value: number): string {
+  const [mantissa = '0', exponentText] = String(value).split('e')
+  if (exponentText === undefined) return mantissa
+
+  const exponent = Number(exponentText)
+  const [whole = '0', fraction = ''] = mantissa.split('.')
+  const digits = whole + fraction
+  const point = whole.length + exponent
+  if (point <= 0) return `0.${'0'.repeat(-point)}${digits}`
+  if (point >= digits.length) return digits + '0'.repeat(point - digits.length)
+  return `${digits.slice(0, point)}.${digits.slice(point)}`
 }
 
 /** Micro-units as the decimal text ClickHouse parses exactly: "0.6", "300", "1.000001". */

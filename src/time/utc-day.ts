@@ -18,6 +18,20 @@ export function isUtcDay(value: string): boolean {
   )
 }
 
+/**
+ * The days a ClickHouse `Date` column holds. An event outside them would be
+ * stored on a wrong day or refused by the insert, so it is refused up front.
+ */
+export const FIRST_STORED_DAY = '1970-01-01'
+export const LAST_STORED_DAY = '2149-06-06'
+
+/** True when an instant falls on a day the stores can hold. */
+export function isStorableInstant(instant: number): boolean {
+  if (!Number.isFinite(instant)) return false
+  const day = utcDayOf(instant)
+  return day.length === 10 && day >= FIRST_STORED_DAY && day <= LAST_STORED_DAY
+}
+
 /** The UTC day an instant falls on. */
 export function utcDayOf(instant: Date | number): string {
   return new Date(instant).toISOString().slice(0, 10)

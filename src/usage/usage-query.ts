@@ -1,12 +1,13 @@
 import { z } from 'zod'
 import type { ClickHouse } from '../clickhouse/client.js'
 import { METRICS, type Metric, metricNames } from '../metering/event-schema.js'
+import { dayParam } from '../time/day-param.js'
 import { daysInRange, isUtcDay } from '../time/utc-day.js'
 
 /** Longest range one usage read may span, in days, both ends counted. */
 export const MAX_USAGE_DAYS = 400
 
-const day = z.string().refine(isUtcDay, 'must be a real date written YYYY-MM-DD')
+const day = dayParam
 
 /** The query string of `GET /api/usage`. */
 export const usageQuerySchema = z

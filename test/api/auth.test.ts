@@ -119,7 +119,7 @@ test('a malformed sign-in names every bad field', async (t) => {
     message: 'The given data was invalid.',
     errors: {
       email: ['Invalid email address'],
-      password: ['Invalid input: expected string, received undefined'],
+      password: ['is required'],
       name: ['Too small: expected string to have >=1 characters'],
     },
   })

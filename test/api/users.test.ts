@@ -168,7 +168,7 @@ test('PUT names unknown and missing fields', async (t) => {
     body: {
       message: invalid,
       errors: {
-        is_admin: ['Invalid input: expected boolean, received undefined'],
+        is_admin: ['is required'],
         password: ['Invalid input: expected string, received null'],
         role: ['is not a known field'],
       },

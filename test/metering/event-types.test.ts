@@ -90,6 +90,22 @@ test('activity text PostgreSQL cannot store is refused before it can sink a batc
   }
 })
 
+test('an instant outside the days the stores hold is refused, not moved', (t) => {
+  const rule = 'must fall on a UTC day from 1970-01-01 to 2149-06-06'
+  for (const occurred_at of [
+    '9999-12-31T23:59:59-12:00',
+    '0000-01-01T00:00:00+01:00',
+    '1969-12-31T23:59:59Z',
+    '2149-06-07T00:00:00Z',
+  ]) {
+    t.deepEqual(parseEvent({ ...activity, occurred_at }, enqueuedAt), {
+      ok: false,
+      errors: { occurred_at: [rule] },
+    })
+  }
+  t.true(parseEvent({ ...activity, occurred_at: '2149-06-06T23:59:59Z' }, enqueuedAt).ok)
+})
+
 test('an unknown type names the three types', (t) => {
   t.deepEqual(parseEvent({ ...activity, type: 'billing' }, enqueuedAt), {
     ok: false,

@@ -26,6 +26,20 @@ test('seconds keep the microsecond and round the seventh digit half up', (t) => 
   t.is(secondsToMicros(1e-7), 0n)
 })
 
+test('a number rounds once, exactly as the same decimal sent as a string', (t) => {
+  const cases: [number, string, bigint][] = [
+    [0.1234564999, '0.1234564999', 123_456n],
+    [4.9e-7, '0.00000049', 0n],
+    [5e-7, '0.0000005', 1n],
+    [1.5e-6, '0.0000015', 2n],
+    [123456.7890125, '123456.7890125', 123_456_789_013n],
+  ]
+  for (const [number, text, micros] of cases) {
+    t.is(secondsToMicros(number), micros, String(number))
+    t.is(secondsToMicros(text), micros, text)
+  }
+})
+
 test('seconds refuse negatives, infinities, NaN and text', (t) => {
   for (const value of [-0.1, Number.POSITIVE_INFINITY, Number.NaN, 1e16]) {
     t.is(secondsToMicros(value), undefined, String(value))

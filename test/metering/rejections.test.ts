@@ -114,6 +114,7 @@ test.serial('a malformed batch or an unknown job name is parked whole', async (t
   const tooMany = Array.from({ length: 1_001 }, (_, n) => ({ event_id: `m-${n}` }))
   const batch = await meter.queue.add('batch', { events: tooMany })
   const stray = await meter.queue.add('upload', { event_id: 'stray' })
+  const inherited = await meter.queue.add('constructor', { event_id: 'inherited' })
   await drained(meter.queue)
 
   const parked = await deadLetters()
@@ -121,7 +122,9 @@ test.serial('a malformed batch or an unknown job name is parked whole', async (t
     parked.find((entry) => entry.source.job_id === id)?.reason
   t.is(reasonOf(batch.id), 'events: must be an array of 1 to 1000 events')
   t.is(reasonOf(stray.id), 'job_name: must be event or batch, got "upload"')
+  t.is(reasonOf(inherited.id), 'job_name: must be event or batch, got "constructor"')
   const failed = await meter.queue.getFailed()
   t.true(failed.some((job) => job.id === batch.id && job.attemptsMade === 1))
   t.true(failed.some((job) => job.id === stray.id && job.attemptsMade === 1))
+  t.true(failed.some((job) => job.id === inherited.id && job.attemptsMade === 1))
 })

@@ -52,7 +52,8 @@ export function assertHandlersComplete(): void {
  */
 export function createProcessor(deps: ProcessorDeps) {
   return async function processMeteringJob(job: Job): Promise<JobOutcome> {
-    const unpack = unpackers[job.name as JobName] as ((job: Job) => Unpacked) | undefined
+    // Own keys only: `constructor` or `toString` as a job name must not find Object's members.
+    const unpack = Object.hasOwn(unpackers, job.name) ? unpackers[job.name as JobName] : undefined
     const unpacked = unpack ? unpack(job) : unknownJob(job)
 
     const parsed: Parsed[] = []

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { FIRST_STORED_DAY, isStorableInstant, LAST_STORED_DAY } from '../../time/utc-day.js'
 
 /** Names a missing field as missing, and any other problem with `text`. */
 export const rule = (text: string) => (issue: { input?: unknown }) =>
@@ -21,6 +22,10 @@ export const eventFields = {
     .max(Number.MAX_SAFE_INTEGER, 'is too large'),
   occurred_at: z.iso
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time with an offset' })
+    .refine(
+      (text) => isStorableInstant(Date.parse(text)),
+      `must fall on a UTC day from ${FIRST_STORED_DAY} to ${LAST_STORED_DAY}`,
+    )
     .optional(),
 }
 

@@ -1,0 +1,49 @@
+import { isRetryableClickHouseError } from './clickhouse/client.js'
+
+/** Sequelize's names for "the database did not answer", as opposed to a bad statement. */
+const unreachableDatabase = new Set([
+  'SequelizeConnectionError',
+  'SequelizeConnectionRefusedError',
+  'SequelizeConnectionTimedOutError',
+  'SequelizeConnectionAcquireTimeoutError',
+  'SequelizeHostNotFoundError',
+  'SequelizeHostNotReachableError',
+])
+
+/** PostgreSQL going away or refusing work for now: admin shutdown, starting up, too busy. */
+const transientPostgresCodes = new Set(['57P01', '57P02', '57P03', '53300'])
+
+const socketCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+])
+
+/** ioredis, when its connection is down and commands are refused rather than queued. */
+const redisDown =
+  /^(Connection is closed|Stream isn't writeable|Reached the max retries per request)/
+
+/**
+ * True when a failure means a store (PostgreSQL, ClickHouse, Redis) cannot be
+ * reached right now, so the caller should hear 503 and try again, rather than
+ * 500 for a fault of ours. Follows `cause` and Sequelize's `parent`.
+ */
+export function isStoreUnavailable(err: unknown): boolean {
+  if (isRetryableClickHouseError(err)) return true
+
+  for (let cause = err, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    if (unreachableDatabase.has(cause.name)) return true
+    if (redisDown.test(cause.message)) return true
+
+    const code = (cause as NodeJS.ErrnoException).code
+    if (typeof code === 'string' && (socketCodes.has(code) || transientPostgresCodes.has(code))) {
+      return true
+    }
+    cause = (cause as { parent?: unknown }).parent ?? cause.cause
+  }
+  return false
+}
