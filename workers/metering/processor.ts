@@ -1,5 +1,6 @@
-import { type Job, UnrecoverableError } from 'bullmq'
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq'
 import type { UserDirectory } from '../../src/accounts/user-directory.js'
+import type { Logger } from '../../src/logger.js'
 import { MAX_BATCH_EVENTS, type MeterRecord, parseEvent } from '../../src/metering/event-schema.js'
 import { JOB_NAMES, type JobName } from '../../src/metering/queues.js'
 import { describeFieldErrors } from '../../src/validation.js'
@@ -12,6 +13,7 @@ export interface JobOutcome {
 }
 
 export interface ProcessorDeps {
+  log: Logger
   batcher: Batcher
   users: UserDirectory
   deadLetters: DeadLetters
@@ -48,10 +50,35 @@ export function assertHandlersComplete(): void {
  * The processor of the `metering` queue. Invalid events and events for unknown
  * users are dead-lettered and never retried; the valid events of the job are
  * handed to the batcher, and the job completes only once they are durable.
- * A failure of a store rejects the job, and BullMQ retries it with backoff.
+ * A failure of a store delays the job, which then runs again.
  */
 export function createProcessor(deps: ProcessorDeps) {
-  return async function processMeteringJob(job: Job): Promise<JobOutcome> {
+  const processJob = jobProcessor(deps)
+
+  return async function processMeteringJob(job: Job, token?: string): Promise<JobOutcome> {
+    try {
+      return await processJob(job)
+    } catch (err) {
+      if (err instanceof UnrecoverableError || token === undefined) throw err
+
+      // A store is down or slow, not the input at fault: the job waits and
+      // runs again for as long as it takes, whatever attempts its producer
+      // set, since a job failed for good would be an event lost.
+      const delayMs = Math.min(maxRetryDelayMs, 500 * 2 ** Math.min(job.attemptsStarted, 10))
+      deps.log.warn(
+        { err, job_id: job.id, job_name: job.name, delay_ms: delayMs },
+        'stores unavailable; job delayed',
+      )
+      await job.moveToDelayed(Date.now() + delayMs, token)
+      throw new DelayedError()
+    }
+  }
+}
+
+const maxRetryDelayMs = 30_000
+
+function jobProcessor(deps: ProcessorDeps) {
+  return async function processMeteringJobOnce(job: Job): Promise<JobOutcome> {
     // Own keys only: `constructor` or `toString` as a job name must not find Object's members.
     const unpack = Object.hasOwn(unpackers, job.name) ? unpackers[job.name as JobName] : undefined
     const unpacked = unpack ? unpack(job) : unknownJob(job)

@@ -65,6 +65,7 @@ export function startMeteringWorker(deps: MeteringWorkerDeps): MeteringWorker {
   deadLetterQueue.on('error', (err) => log.warn({ err }, 'dead-letter queue error'))
 
   const processor = createProcessor({
+    log: log.child({ part: 'processor' }),
     batcher,
     users: new UserDirectory(deps.db),
     deadLetters: new DeadLetters(deadLetterQueue),
