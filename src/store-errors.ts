@@ -23,9 +23,12 @@ const socketCodes = new Set([
   'EHOSTUNREACH',
 ])
 
-/** ioredis, when its connection is down and commands are refused rather than queued. */
-const redisDown =
-  /^(Connection is closed|Stream isn't writeable|Reached the max retries per request)/
+/**
+ * Messages of a connection lost under a statement: node-postgres when the
+ * server goes away mid-session, ioredis when commands are refused while down.
+ */
+const connectionLost =
+  /^(Connection terminated|Connection is closed|Stream isn't writeable|Reached the max retries)/
 
 /**
  * True when a failure means a store (PostgreSQL, ClickHouse, Redis) cannot be
@@ -37,7 +40,7 @@ export function isStoreUnavailable(err: unknown): boolean {
 
   for (let cause = err, depth = 0; cause instanceof Error && depth < 5; depth++) {
     if (unreachableDatabase.has(cause.name)) return true
-    if (redisDown.test(cause.message)) return true
+    if (connectionLost.test(cause.message)) return true
 
     const code = (cause as NodeJS.ErrnoException).code
     if (typeof code === 'string' && (socketCodes.has(code) || transientPostgresCodes.has(code))) {

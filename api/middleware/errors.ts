@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa'
 import { AppError, ConflictError, ValidationError } from '../../src/errors.js'
 import type { Logger } from '../../src/logger.js'
+import { isStoreUnavailable } from '../../src/store-errors.js'
 
 /** Errors thrown by Koa's own parts (body parser, `ctx.throw`) carry a status. */
 function httpStatusOf(err: unknown): number | undefined {
@@ -47,7 +48,24 @@ function respond(ctx: Context, err: unknown, log: Logger): void {
       err instanceof ConflictError && err.errors
         ? { message: err.message, errors: err.errors }
         : { message: err.message }
+    if (err.status === 503) ctx.set('Retry-After', '5')
     if (err.status >= 500) log.warn({ err, request_id: ctx.state.requestId }, 'store unavailable')
+    return
+  }
+
+  // A body that fails to decompress (zlib's `Z_…` codes) is the client's fault.
+  const code = (err as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    ctx.status = 400
+    ctx.body = { message: 'The request body could not be decompressed.' }
+    return
+  }
+
+  if (isStoreUnavailable(err)) {
+    log.warn({ err, request_id: ctx.state.requestId, path: ctx.path }, 'store unavailable')
+    ctx.status = 503
+    ctx.set('Retry-After', '5')
+    ctx.body = { message: 'Service Unavailable' }
     return
   }
 
