@@ -50,16 +50,23 @@ async function appWithStoresDown() {
   await new Promise((resolve) => server.once('listening', resolve))
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
 
+  let postgresStopped: Promise<void> | undefined
+  const stopPostgres = () => {
+    postgresStopped ??= pglite.close()
+    return postgresStopped
+  }
+
   return {
     url,
     token: plainText,
-    stopPostgres: () => pglite.close(),
+    stopPostgres,
     async close() {
       server.closeAllConnections()
       server.close()
       await events.close()
       await clickhouse.close()
       await db.close().catch(() => undefined)
+      await stopPostgres()
     },
   }
 }
