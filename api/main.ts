@@ -26,6 +26,8 @@ async function main(): Promise<void> {
   server.listen(config.http.port, config.http.host)
   await once(server, 'listening')
   log.info({ port: config.http.port, host: config.http.host }, 'listening')
+  // Tells a dev supervisor that the API is up, so it announces only what works.
+  process.send?.({ listening: config.http.port })
 
   onSignals(async () => {
     await runShutdown(

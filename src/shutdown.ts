@@ -35,10 +35,27 @@ export async function runShutdown(steps: ShutdownStep[], log: Logger): Promise<b
   return clean
 }
 
-/** Calls `stop` once on the first SIGTERM or SIGINT; a second signal exits at once. */
-export function onSignals(stop: (signal: string) => Promise<void>, log: Logger): void {
+export interface SignalOptions {
+  /**
+   * How long to wait before stopping when the parent that forked this process
+   * goes away. The embedded stores wait so that web and worker, told at the
+   * same moment, can still flush into them.
+   */
+  parentGoneDelayMs?: number
+}
+
+/**
+ * Calls `stop` once on the first SIGTERM, SIGINT or SIGHUP (a closed
+ * terminal), or when the dev supervisor that forked this process is gone; a
+ * second signal exits at once.
+ */
+export function onSignals(
+  stop: (signal: string) => Promise<void>,
+  log: Logger,
+  options: SignalOptions = {},
+): void {
   let stopping = false
-  const handle = (signal: NodeJS.Signals) => {
+  const handle = (signal: string) => {
     if (stopping) {
       log.warn({ signal }, 'second signal: exiting now')
       process.exit(1)
@@ -55,4 +72,14 @@ export function onSignals(stop: (signal: string) => Promise<void>, log: Logger):
   }
   process.on('SIGTERM', handle)
   process.on('SIGINT', handle)
+  process.on('SIGHUP', handle)
+
+  // Forked with an IPC channel: its end means the supervisor died without
+  // stopping us (SIGKILL, a crash); an orphan would hold ports and locks.
+  if (process.send) {
+    process.once('disconnect', () => {
+      if (stopping) return
+      setTimeout(() => handle('parent gone'), options.parentGoneDelayMs ?? 0).unref()
+    })
+  }
 }

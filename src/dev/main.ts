@@ -25,6 +25,10 @@ class Children {
     return child
   }
 
+  find(name: string): ChildProcess | undefined {
+    return this.started.find((started) => started.name === name)?.child
+  }
+
   async stopAll(): Promise<void> {
     this.stopping = true
     for (const { name, child } of this.started.reverse()) {
@@ -48,23 +52,33 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel, 'dev')
   const children = new Children(log)
   const urlsFile = embeddedUrlsFile(config.dataDir)
+  let wroteUrls = false
   const stop = async (code: number) => {
     if (children.stopping) return
-    rmSync(urlsFile, { force: true })
+    // Only our own: a second copy refused on a locked DATA_DIR must not
+    // remove the file of the copy that holds it.
+    if (wroteUrls) rmSync(urlsFile, { force: true })
     await children.stopAll()
     process.exit(code)
   }
-  process.on('SIGINT', () => stop(0))
-  process.on('SIGTERM', () => stop(0))
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(0))
+  const stopWhenGone = (name: string, child: ChildProcess) =>
+    child.on('exit', (exitCode, signal) => {
+      if (children.stopping) return
+      log.error({ process: name, code: exitCode, signal }, 'process exited; stopping')
+      void stop(1)
+    })
 
   try {
     const redis = await ensureRedis(config.redisUrl, config.dataDir, log)
-    if (redis) children.add('redis-server', redis)
+    if (redis) stopWhenGone('redis-server', children.add('redis-server', redis))
 
     const embedded = children.add('embedded', fork(entry('../embedded/main.ts'), [], own))
     const urls = await readyMessage(embedded)
+    stopWhenGone('embedded', embedded)
     mkdirSync(config.dataDir, { recursive: true })
     writeFileSync(urlsFile, `${JSON.stringify(urls)}\n`)
+    wroteUrls = true
     const env = {
       ...process.env,
       ...(urls.databaseUrl ? { DATABASE_URL: urls.databaseUrl } : {}),
@@ -79,18 +93,23 @@ async function main(): Promise<void> {
       ['worker', '../../workers/metering/main.ts'],
       ['web', '../../api/main.ts'],
     ] as const) {
-      const child = children.add(name, fork(entry(file), [], { ...own, env }))
-      child.on('exit', (exitCode, signal) => {
-        if (children.stopping) return
-        log.error({ process: name, code: exitCode, signal }, 'process exited; stopping')
-        void stop(1)
-      })
+      stopWhenGone(name, children.add(name, fork(entry(file), [], { ...own, env })))
     }
+    await listening(children.find('web') as ChildProcess)
     log.info({ url: `http://127.0.0.1:${config.http.port}` }, 'NukeVideo Metering is running')
   } catch (err) {
     log.error({ err }, 'start-up failed')
     await stop(1)
   }
+}
+
+/** Resolves when the web process says it listens; its exit is handled elsewhere. */
+function listening(web: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    web.on('message', (message: { listening?: number }) => {
+      if (message.listening !== undefined) resolve()
+    })
+  })
 }
 
 function readyMessage(child: ChildProcess): Promise<EmbeddedUrls> {

@@ -30,15 +30,19 @@ async function main(): Promise<void> {
   const urls: EmbeddedUrls = { databaseUrl: postgres?.url, clickhouseUrl: clickhouse?.url }
   process.send?.({ ready: urls })
 
-  onSignals(async () => {
-    await runShutdown(
-      [
-        ...(clickhouse ? [{ name: 'chdb', run: () => clickhouse.close() }] : []),
-        ...(postgres ? [{ name: 'pglite', run: () => postgres.close() }] : []),
-      ],
-      log,
-    )
-  }, log)
+  onSignals(
+    async () => {
+      await runShutdown(
+        [
+          ...(clickhouse ? [{ name: 'chdb', run: () => clickhouse.close() }] : []),
+          ...(postgres ? [{ name: 'pglite', run: () => postgres.close() }] : []),
+        ],
+        log,
+      )
+    },
+    log,
+    { parentGoneDelayMs: 12_000 },
+  )
 }
 
 main().catch((err) => {
