@@ -3,18 +3,36 @@ import { z } from 'zod'
 import { ConfigError } from './errors.js'
 import { fieldErrors } from './validation.js'
 
-const port = z.coerce.number().int().min(0).max(65535)
-const positiveInt = z.coerce.number().int().positive()
-const optionalUrl = (protocols: string[]) =>
+/** Digits only: `PORT= ` or `1e3` is a mistake to name, not a number to guess. */
+const wholeNumber = z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number)
+const port = wholeNumber.pipe(z.number().max(65535, 'must be at most 65535'))
+const bounded = (min: number, max: number) =>
+  wholeNumber.pipe(
+    z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
+  )
+
+/** The URL's scheme when it parses, so a refinement never throws on a malformed one. */
+const schemeOf = (value: string) => (URL.canParse(value) ? new URL(value).protocol : undefined)
+
+const url = (protocols: string[]) =>
   z
     .string()
     .trim()
-    .url()
-    .refine((value) => protocols.includes(new URL(value).protocol), {
+    .refine(URL.canParse, 'must be a URL')
+    .refine((value) => !URL.canParse(value) || protocols.includes(schemeOf(value) ?? ''), {
       message: `must use one of ${protocols.join(', ')}`,
     })
+
+const optionalUrl = (protocols: string[]) =>
+  url(protocols)
     .optional()
     .or(z.literal('').transform(() => undefined))
+
+/** Redis's database is the URL's path: none, or a number such as `/3`. */
+const redisUrl = url(['redis:', 'rediss:']).refine(
+  (value) => !URL.canParse(value) || /^\/?\d*$/.test(new URL(value).pathname),
+  'the path must be a database number such as /3',
+)
 
 const schema = z
   .object({
@@ -26,14 +44,7 @@ const schema = z
     HOST: z.string().min(1).default('0.0.0.0'),
     DATA_DIR: z.string().min(1).default('./data'),
     DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
-    REDIS_URL: z
-      .string()
-      .trim()
-      .url()
-      .refine((value) => ['redis:', 'rediss:'].includes(new URL(value).protocol), {
-        message: 'must use redis: or rediss:',
-      })
-      .default('redis://127.0.0.1:6379'),
+    REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
     QUEUE_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_{}:.-]+$/, 'letters, digits and _ { } : . - only')
@@ -43,10 +54,10 @@ const schema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
       .default('nukevideo'),
-    FLUSH_BATCH_SIZE: positiveInt.max(100_000).default(5_000),
-    FLUSH_INTERVAL_MS: positiveInt.max(60_000).default(250),
-    WORKER_CONCURRENCY: positiveInt.max(10_000).default(500),
-    DEDUP_HORIZON_SECONDS: positiveInt.min(60).default(7 * 24 * 3600),
+    FLUSH_BATCH_SIZE: bounded(1, 100_000).default(5_000),
+    FLUSH_INTERVAL_MS: bounded(1, 60_000).default(250),
+    WORKER_CONCURRENCY: bounded(1, 10_000).default(500),
+    DEDUP_HORIZON_SECONDS: bounded(60, 10 * 365 * 24 * 3600).default(7 * 24 * 3600),
     BODY_LIMIT: z
       .string()
       .regex(/^\d+(kb|mb)$/i, 'a size such as 1mb or 512kb')
@@ -92,9 +103,15 @@ export interface Config {
   admin: { email: string; password: string; name: string } | undefined
 }
 
-/** Validates the environment and reports every bad variable at once. */
+/**
+ * Validates the environment and reports every bad variable at once. A
+ * variable set to nothing (`PORT=`) counts as unset, as in most shells' use.
+ */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(source)
+  const given = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  )
+  const parsed = schema.safeParse(given)
   if (!parsed.success) {
     throw new ConfigError(fieldErrors(parsed.error))
   }

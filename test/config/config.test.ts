@@ -1,0 +1,60 @@
+import path from 'node:path'
+import test from 'ava'
+import { loadConfig } from '../../src/config.js'
+import { ConfigError } from '../../src/errors.js'
+
+function errorsOf(env: Record<string, string>): Record<string, string[]> {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err.errors
+    throw err
+  }
+  return {}
+}
+
+test('defaults, with variables set to nothing counting as unset', (t) => {
+  const config = loadConfig({ PORT: '', REDIS_URL: ' ', ADMIN_EMAIL: '' })
+
+  t.deepEqual(config.http, { port: 3000, host: '0.0.0.0', bodyLimit: '1mb' })
+  t.is(config.redisUrl, 'redis://127.0.0.1:6379')
+  t.is(config.dataDir, path.resolve('./data'))
+  t.deepEqual(config.worker, {
+    flushBatchSize: 5_000,
+    flushIntervalMs: 250,
+    concurrency: 500,
+    dedupHorizonSeconds: 604_800,
+  })
+  t.is(config.admin, undefined)
+})
+
+test('every bad variable is named at once, and a malformed URL never throws raw', (t) => {
+  t.deepEqual(
+    errorsOf({
+      PORT: '1e3',
+      FLUSH_BATCH_SIZE: 'abc',
+      WORKER_CONCURRENCY: '0',
+      DEDUP_HORIZON_SECONDS: '59',
+      REDIS_URL: 'nonsense',
+      DATABASE_URL: 'mysql://db/x',
+      CLICKHOUSE_URL: 'nonsense',
+    }),
+    {
+      PORT: ['must be a whole number'],
+      FLUSH_BATCH_SIZE: ['must be a whole number'],
+      WORKER_CONCURRENCY: ['must be at least 1'],
+      DEDUP_HORIZON_SECONDS: ['must be at least 60'],
+      REDIS_URL: ['must be a URL'],
+      DATABASE_URL: ['must use one of postgres:, postgresql:'],
+      CLICKHOUSE_URL: ['must be a URL'],
+    },
+  )
+})
+
+test('a Redis URL names its database by number only', (t) => {
+  t.is(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/3' }).redisUrl, 'redis://127.0.0.1:6379/3')
+  t.deepEqual(errorsOf({ REDIS_URL: 'redis://127.0.0.1:6379/abc' }), {
+    REDIS_URL: ['the path must be a database number such as /3'],
+  })
+  t.deepEqual(errorsOf({ PORT: '70000' }), { PORT: ['must be at most 65535'] })
+})
