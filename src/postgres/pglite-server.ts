@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import type { Logger } from '../logger.js'
+import { lockDataDir } from './data-lock.js'
 import { PgliteWireServer } from './pglite-wire.js'
 
 export interface PgliteServerOptions {
@@ -33,7 +34,11 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
   const host = options.host ?? '127.0.0.1'
   const dataDir = options.dataDir ? path.join(options.dataDir, 'postgres') : undefined
   if (dataDir) mkdirSync(dataDir, { recursive: true })
-  const db = await PGlite.create(dataDir ? { dataDir } : {})
+  const unlock = dataDir ? lockDataDir(dataDir, 'PostgreSQL') : () => undefined
+  const db = await PGlite.create(dataDir ? { dataDir } : {}).catch((err: unknown) => {
+    unlock()
+    throw err
+  })
 
   const server = new PgliteWireServer(db, options.log)
   const port = await server.listen(host, options.port ?? 0)
@@ -45,6 +50,7 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
     async close() {
       await server.close()
       await db.close()
+      unlock()
     },
   }
 }

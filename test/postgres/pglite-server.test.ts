@@ -1,8 +1,9 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import test from 'ava'
 import { pino } from 'pino'
+import { DataDirInUseError } from '../../src/postgres/data-lock.js'
 import { openDatabase } from '../../src/postgres/database.js'
 import { migratePostgres } from '../../src/postgres/migrate.js'
 import { startPgliteServer } from '../../src/postgres/pglite-server.js'
@@ -76,4 +77,23 @@ test('with a data directory the data survives a restart', async (t) => {
   })
   t.deepEqual(await migratePostgres(secondDb, log), [])
   t.is((await secondDb.User.findOne())?.email, 'kept@example.com')
+})
+
+test('a second server on the same data directory is refused; a stale lock is taken over', async (t) => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'pglite-lock-'))
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }))
+  await mkdir(path.join(dataDir, 'postgres'))
+  // Left by a process that is gone: pids this high are not handed out here.
+  await writeFile(path.join(dataDir, 'postgres', 'nukevideo.lock'), '4194304999')
+
+  const first = await startPgliteServer({ dataDir, log })
+  t.teardown(() => first.close())
+  const second = startPgliteServer({ dataDir, log })
+
+  const error = await t.throwsAsync(second, { instanceOf: DataDirInUseError })
+  t.is(
+    error?.message,
+    `The embedded PostgreSQL data in ${path.join(dataDir, 'postgres')} is in use by process ` +
+      `${process.pid}. Stop that process, use another DATA_DIR, or set DATABASE_URL.`,
+  )
 })
