@@ -39,6 +39,8 @@ interface Common {
   occurredAt?: string
 }
 
+const encodingMetrics = { cpu: 'encoding_cpu', gpu: 'encoding_gpu' } as const
+
 /** Retries belong to the worker's stores being down, never to bad input. */
 const jobOptions: JobsOptions = { attempts: 10, backoff: { type: 'exponential', delay: 1_000 } }
 
@@ -76,8 +78,13 @@ export class MeteringProducer {
     return this.record({ ...usage(event), metric: 'upload_bytes', value: event.bytes })
   }
 
-  recordEncoding(event: Common & { engine: 'cpu' | 'gpu'; seconds: number | string }) {
-    const metric = event.engine === 'gpu' ? 'encoding_gpu' : 'encoding_cpu'
+  async recordEncoding(event: Common & { engine: 'cpu' | 'gpu'; seconds: number | string }) {
+    // Checked here too: plain JavaScript callers pass any string, and 'tpu'
+    // must not be billed as CPU.
+    const metric = encodingMetrics[event.engine]
+    if (!Object.hasOwn(encodingMetrics, event.engine)) {
+      throw new InvalidEventError({ engine: ['must be cpu or gpu'] })
+    }
     return this.record({ ...usage(event), metric, value: event.seconds })
   }
 
