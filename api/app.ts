@@ -10,6 +10,7 @@ import { jsonBodyOnDemand } from './body.js'
 import { authenticate } from './middleware/authenticate.js'
 import { errorHandler } from './middleware/errors.js'
 import { requestId } from './middleware/request-id.js'
+import { buildOpenApiDocument } from './openapi/document.js'
 import { activityLogRoutes } from './routes/activity-log.js'
 import { analyticsRoutes } from './routes/analytics.js'
 import { authRoutes } from './routes/auth.js'
@@ -38,6 +39,10 @@ export function createApp(deps: ApiDeps): Koa {
   const open = new Router()
   open.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' }
+  })
+  const openApi = buildOpenApiDocument({ bodyLimit: deps.config.http.bodyLimit })
+  open.get('/api/openapi.json', (ctx) => {
+    ctx.body = openApi
   })
   app.use(open.routes())
   app.use(authRoutes(deps.db).routes())

@@ -1,0 +1,95 @@
+import { eventSchema } from '../../src/metering/event-schema.js'
+import { accountPaths } from './account-paths.js'
+import { errorResponses, responseSchemas } from './components.js'
+import { inputSchema, type JsonSchema } from './json-schema.js'
+import { meteringPaths } from './metering-paths.js'
+import { operation } from './operation.js'
+
+const overview = [
+  'JSON in and out, snake_case fields, UTC timestamps in ISO 8601. Every response carries',
+  '`X-Request-Id` (the caller\'s own when it sends a sane one). Errors are `{ "message" }`,',
+  'with `errors` naming every bad field on 422. Any route may also answer 500',
+  '`{ "message": "Server Error" }`; the detail goes to the log, never to the caller.',
+].join(' ')
+
+/** The routes that need no store: liveness and this document. */
+function publicPaths(): Record<string, JsonSchema> {
+  return {
+    '/healthz': {
+      get: operation({
+        operationId: 'health',
+        summary: 'Liveness: 200 while the process runs',
+        tag: 'operations',
+        public: true,
+        success: {
+          status: 200,
+          description: 'Alive.',
+          schema: {
+            type: 'object',
+            properties: { status: { const: 'ok' } },
+            required: ['status'],
+            additionalProperties: false,
+          },
+        },
+        errors: [],
+      }),
+    },
+    '/api/openapi.json': {
+      get: operation({
+        operationId: 'openApiDocument',
+        summary: 'This document',
+        tag: 'operations',
+        public: true,
+        success: { status: 200, description: 'OpenAPI 3.1.', schema: { type: 'object' } },
+        errors: [],
+      }),
+    },
+  }
+}
+
+/**
+ * The OpenAPI 3.1 document of the API. Request bodies and query parameters
+ * come from the zod schemas the routes validate with, so the document cannot
+ * drift from what the API accepts; `bodyLimit` is the configured BODY_LIMIT.
+ */
+export function buildOpenApiDocument(options: { bodyLimit: string }): JsonSchema {
+  const responses = Object.fromEntries(
+    Object.entries(errorResponses(options.bodyLimit)).map(([status, response]) => [
+      `Error${status}`,
+      response,
+    ]),
+  )
+
+  return {
+    openapi: '3.1.0',
+    info: { title: 'NukeVideo Metering API', version: '1.0.0', description: overview },
+    security: [{ bearer: [] }],
+    tags: [
+      { name: 'auth', description: 'Bearer tokens.' },
+      { name: 'users', description: 'User management, admins only.' },
+      { name: 'activity', description: "The caller's history." },
+      { name: 'usage', description: "The caller's metered usage." },
+      { name: 'analytics', description: 'Platform figures, admins only.' },
+      { name: 'events', description: 'Metering events over HTTP, with the ingest ability.' },
+      { name: 'operations', description: 'Liveness and this document.' },
+    ],
+    paths: { ...accountPaths(), ...meteringPaths(), ...publicPaths() },
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: '`Authorization: Bearer <token>` with a token from `POST /api/auth/tokens`.',
+        },
+      },
+      schemas: {
+        Event: {
+          ...inputSchema(eventSchema),
+          description: 'One metering event: `usage`, `bandwidth` or `activity`.',
+        },
+        ...responseSchemas,
+      },
+      responses,
+    },
+  }
+}
