@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { type FieldErrors, fieldErrors } from '../validation.js'
 import { type ActivityRecord, activitySchema, toActivityRecord } from './events/activity.js'
 import { type BandwidthRecord, bandwidthSchema, toBandwidthRecord } from './events/bandwidth.js'
-import { rule } from './events/common.js'
+import { eventFields } from './events/common.js'
 import { toUsageRecord, type UsageRecord, usageSchema } from './events/usage.js'
 
 export type { ActivityRecord } from './events/activity.js'
@@ -18,7 +18,12 @@ export const EVENT_TYPES = ['usage', 'bandwidth', 'activity'] as const
 export const eventSchema = z.discriminatedUnion(
   'type',
   [usageSchema, bandwidthSchema, activitySchema],
-  { error: rule(`must be one of ${EVENT_TYPES.join(', ')}`) },
+  {
+    error: (issue) =>
+      (issue.input as { type?: unknown } | undefined)?.type === undefined
+        ? 'is required'
+        : `must be one of ${EVENT_TYPES.join(', ')}`,
+  },
 )
 
 export type UsageEventInput = z.input<typeof usageSchema>
@@ -41,7 +46,7 @@ export function parseEvent(raw: unknown, enqueuedAt: number, prefix = ''): Parse
   }
 
   const parsed = eventSchema.safeParse(raw)
-  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error, prefix) }
+  if (!parsed.success) return { ok: false, errors: allProblems(parsed.error, raw, prefix) }
 
   const event = parsed.data
   const occurredAt = event.occurred_at ? Date.parse(event.occurred_at) : enqueuedAt
@@ -53,4 +58,18 @@ export function parseEvent(raw: unknown, enqueuedAt: number, prefix = ''): Parse
     case 'activity':
       return { ok: true, record: toActivityRecord(event, occurredAt) }
   }
+}
+
+const commonSchema = z.object(eventFields)
+
+/**
+ * Without a known `type` the union checks nothing else; the fields every
+ * event shares are checked too, so one answer still names every problem.
+ */
+function allProblems(error: z.ZodError, raw: unknown, prefix: string): FieldErrors {
+  const errors = fieldErrors(error, prefix)
+  if (Object.keys(errors).join() !== `${prefix}type`) return errors
+
+  const common = commonSchema.safeParse(raw)
+  return common.success ? errors : { ...errors, ...fieldErrors(common.error, prefix) }
 }

@@ -138,3 +138,14 @@ test('a usage journal entry written before records had a kind still decodes', (t
     micros: 5_000_000n,
   })
 })
+
+test('without a known type, the fields every event shares are still checked', (t) => {
+  t.deepEqual(parseEvent({ event_id: '', user_id: -1 }, enqueuedAt, 'events.0.'), {
+    ok: false,
+    errors: {
+      'events.0.type': ['is required'],
+      'events.0.event_id': ['must not be empty'],
+      'events.0.user_id': ['must be a positive integer'],
+    },
+  })
+})
