@@ -200,6 +200,12 @@ export class Batcher {
    * Retries a step with capped backoff while renewing the batch's lease, for as
    * long as the worker runs. A closing worker gives up after its deadline; the
    * journal stays in Redis and another worker finishes the batch.
+   *
+   * Shortcoming: every error is retried, also one the store will repeat for
+   * ever, and flushes run one at a time, so such a batch holds up all later
+   * ones. Validation keeps every accepted value storable (days within a
+   * ClickHouse Date, text PostgreSQL takes), which is what prevents it today;
+   * splitting a refused batch to isolate the bad event is not built.
    */
   private async retrying(batchId: string, step: string, run: () => Promise<unknown>) {
     for (let attempt = 1; ; attempt++) {
