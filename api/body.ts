@@ -1,7 +1,7 @@
 import { bodyParser } from '@koa/bodyparser'
 import type { Context, Next } from 'koa'
 import type { z } from 'zod'
-import { ValidationError } from '../src/errors.js'
+import { UnsupportedMediaTypeError, ValidationError } from '../src/errors.js'
 import { fieldErrors } from '../src/validation.js'
 
 type Reader = () => Promise<unknown>
@@ -24,6 +24,13 @@ export function jsonBodyOnDemand(limit: string) {
   return async function offerJsonBody(ctx: Context, next: Next): Promise<void> {
     let parsed: Promise<unknown> | undefined
     const read: Reader = () => {
+      // A body of another type would be skipped by the parser and read as
+      // absent, turning a client's mistake into a list of missing fields.
+      if (ctx.request.length !== undefined || ctx.get('Transfer-Encoding')) {
+        if (ctx.request.length !== 0 && !ctx.is('application/json', '+json')) {
+          throw new UnsupportedMediaTypeError()
+        }
+      }
       parsed ??= parse(ctx, async () => undefined).then(
         () => (ctx.request as { body?: unknown }).body,
       )

@@ -55,6 +55,15 @@ export class NotFoundError extends AppError {
 }
 
 /** The request clashes with the current state; `errors` names the fields when some do. */
+export class UnsupportedMediaTypeError extends AppError {
+  override readonly status = 415
+  override readonly expose = true
+
+  constructor(message = 'Unsupported content type: send application/json.') {
+    super(message)
+  }
+}
+
 export class ConflictError extends AppError {
   override readonly status = 409
   override readonly expose = true

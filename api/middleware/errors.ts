@@ -13,7 +13,7 @@ function httpStatusOf(err: unknown): number | undefined {
 const clientMessages: Record<number, string> = {
   400: 'The request body is not valid JSON.',
   413: 'The request body is too large.',
-  415: 'Unsupported content type: send application/json.',
+  415: 'Unsupported content type or encoding: send application/json, plain or gzip.',
 }
 
 /**
@@ -53,9 +53,10 @@ function respond(ctx: Context, err: unknown, log: Logger): void {
     return
   }
 
-  // A body that fails to decompress (zlib's `Z_…` codes) is the client's fault.
+  // A body that fails to decompress (zlib's `Z_…` codes, brotli's
+  // `ERR__ERROR_…` ones) is the client's fault.
   const code = (err as { code?: unknown } | null)?.code
-  if (typeof code === 'string' && code.startsWith('Z_')) {
+  if (typeof code === 'string' && /^(Z_|ERR__ERROR_|ERR_BROTLI)/.test(code)) {
     ctx.status = 400
     ctx.body = { message: 'The request body could not be decompressed.' }
     return

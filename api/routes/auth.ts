@@ -6,6 +6,7 @@ import { issueLoggedToken, revokeLoggedToken } from '../../src/accounts/token-ac
 import { findUserByEmail, toUserJson } from '../../src/accounts/users.js'
 import { ForbiddenError, ValidationError } from '../../src/errors.js'
 import type { Database } from '../../src/postgres/database.js'
+import { isStorableString, storableTextRule } from '../../src/storable-text.js'
 import { parseBody } from '../body.js'
 import { authenticate } from '../middleware/authenticate.js'
 
@@ -17,7 +18,7 @@ export const TOKEN_ABILITIES = ['ingest'] as const
 export const tokenRequest = z.strictObject({
   email: z.string().trim().max(255).pipe(z.email()),
   password: z.string().min(1).max(200),
-  name: z.string().trim().min(1).max(255).default('api'),
+  name: z.string().trim().min(1).max(255).refine(isStorableString, storableTextRule).default('api'),
   abilities: z.array(z.enum(TOKEN_ABILITIES)).max(TOKEN_ABILITIES.length).default([]),
 })
 

@@ -13,8 +13,9 @@ export function eventRoutes(deps: { users: UserDirectory; queue: EventQueue }): 
   const router = new Router({ prefix: '/api/events' })
 
   router.post('/', async (ctx) => {
+    // Only admins may be granted the ability, so a user no longer admin loses its use too.
     const abilities: string[] = ctx.state.abilities ?? []
-    if (!abilities.includes(INGEST_ABILITY)) {
+    if (!abilities.includes(INGEST_ABILITY) || !ctx.state.user.is_admin) {
       throw new ForbiddenError('This token may not send events; it needs the ingest ability.')
     }
 

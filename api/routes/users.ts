@@ -12,6 +12,7 @@ import {
 import { toUserJson } from '../../src/accounts/users.js'
 import { NotFoundError } from '../../src/errors.js'
 import type { Database } from '../../src/postgres/database.js'
+import { isStorableString, storableTextRule } from '../../src/storable-text.js'
 import { parseBody } from '../body.js'
 import { requireAdmin } from '../middleware/authenticate.js'
 import { pageMeta, pageQuerySchema, pageWindow } from '../pagination.js'
@@ -21,7 +22,7 @@ import { parseQuery } from '../query.js'
 const maxUserId = 2_147_483_647
 
 const userFields = {
-  name: z.string().trim().min(1).max(255),
+  name: z.string().trim().min(1).max(255).refine(isStorableString, storableTextRule),
   email: z.string().trim().max(255).pipe(z.email()),
   is_admin: z.boolean(),
   password: z.string().min(8).max(200),

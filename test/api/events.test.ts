@@ -161,3 +161,54 @@ test('only an admin signs in for a token with the ingest ability, and that token
   t.deepEqual(data.abilities, ['ingest'])
   t.is((await post(upload('h-7'), data.token)).status, 202)
 })
+
+test('bodies PostgreSQL or the parser could not take are refused with the field named', async (t) => {
+  let deep: unknown = 1
+  for (let level = 0; level < 3_000; level++) deep = { a: deep }
+  const activity = {
+    event_id: 'deep-1',
+    type: 'activity',
+    user_id: billed,
+    event: 'video.tagged',
+    description: 'tagged',
+  }
+
+  const nested = await post({ ...activity, properties: deep })
+  const nul = await post({ ...activity, description: 'a\u0000b' })
+
+  t.is(nested.status, 422)
+  t.deepEqual(await nested.json(), {
+    message: 'The given data was invalid.',
+    errors: { properties: ['must nest at most 32 levels'] },
+  })
+  t.is(nul.status, 422)
+})
+
+test('a body that is not JSON or not decodable is refused, not read as empty', async (t) => {
+  const plain = await post(JSON.stringify(upload('t-1')), ingestToken, 'text/plain')
+  const brotli = await fetch(`${api.url}/api/events`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${ingestToken}`,
+      'content-type': 'application/json',
+      'content-encoding': 'br',
+    },
+    body: '{"not": "brotli"}',
+  })
+
+  t.is(plain.status, 415)
+  t.is(brotli.status, 400)
+  t.deepEqual(await brotli.json(), { message: 'The request body could not be decompressed.' })
+})
+
+test('an ingest token stops working when its owner is no longer an admin', async (t) => {
+  const ops = await userWithToken(postgres.db, 'demoted', true)
+  const { plainText } = await createToken(postgres.db, ops.user, 'edge', {
+    abilities: [INGEST_ABILITY],
+  })
+  t.is((await post(upload('d-1'), plainText)).status, 202)
+
+  await ops.user.update({ is_admin: false })
+
+  t.is((await post(upload('d-2'), plainText)).status, 403)
+})

@@ -249,3 +249,19 @@ test('a deleted user keeps the row, gone from the API', async (t) => {
   t.truthy(row?.deleted_at)
   t.is((await rig.call('GET', `/api/users/${user.id}`, { token: admin })).status, 404)
 })
+
+test('a name PostgreSQL would rewrite is refused, not changed on the way in', async (t) => {
+  for (const name of ['a\u0000b', 'half \ud800']) {
+    const reply = await rig.call('POST', '/api/users', {
+      token: admin,
+      body: newUser(`odd-${name.length}@example.com`, { name }),
+    })
+    t.deepEqual(reply, {
+      status: 422,
+      body: {
+        message: 'The given data was invalid.',
+        errors: { name: ['must not contain NUL characters or unpaired surrogates'] },
+      },
+    })
+  }
+})

@@ -1,30 +1,14 @@
 import { z } from 'zod'
+import { isStorableString, storableJsonProblem, storableTextRule } from '../../storable-text.js'
 import { eventFields, optionalText, type RecordBase, rule } from './common.js'
 
 const eventNamePattern = /^[a-z0-9][a-z0-9_.:-]*$/i
 const maxPropertiesLength = 16_384
-const unpairedSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
-
-/**
- * PostgreSQL refuses NUL characters and unpaired surrogates in text and jsonb;
- * one such string would fail the insert of every entry in its batch.
- */
-function storable(value: unknown): boolean {
-  if (typeof value === 'string') return !unpairedSurrogate.test(value) && !value.includes('\0')
-  if (Array.isArray(value)) return value.every(storable)
-  if (typeof value === 'object' && value !== null) {
-    return Object.entries(value).every(([key, inner]) => storable(key) && storable(inner))
-  }
-  return true
-}
-
-const storableText = 'must not contain NUL characters or unpaired surrogates'
-
 const text = (max: number) =>
   z
     .string({ error: rule(`must be a string of at most ${max} characters`) })
     .max(max, `must be at most ${max} characters`)
-    .refine(storable, storableText)
+    .refine(isStorableString, storableTextRule)
 
 /** Something that happened on the platform, for the owner's activity log. */
 export const activitySchema = z.strictObject({
@@ -35,21 +19,27 @@ export const activitySchema = z.strictObject({
     .max(100, 'must be at most 100 characters')
     .regex(eventNamePattern, 'must be a short name such as video.uploaded'),
   description: text(2_000),
-  subject_type: optionalText(100).refine(storable, storableText),
+  subject_type: optionalText(100).refine(isStorableString, storableTextRule),
   subject_id: z
     .union([z.string().max(200), z.number().int().nonnegative()], {
       error: 'must be a string of at most 200 characters or a whole number',
     })
-    .refine(storable, storableText)
+    .refine((id) => typeof id === 'number' || isStorableString(id), storableTextRule)
     .optional(),
   properties: z
     .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
     .default({})
-    .refine(storable, storableText)
-    .refine(
-      (properties) => JSON.stringify(properties).length <= maxPropertiesLength,
-      `must be at most ${maxPropertiesLength} characters as JSON`,
-    ),
+    .superRefine((properties, ctx) => {
+      // Depth first: a deeply nested value must never reach JSON.stringify.
+      const problem = storableJsonProblem(properties)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+      else if (JSON.stringify(properties).length > maxPropertiesLength) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be at most ${maxPropertiesLength} characters as JSON`,
+        })
+      }
+    }),
 })
 
 export interface ActivityRecord extends RecordBase {
