@@ -149,3 +149,12 @@ test('without a known type, the fields every event shares are still checked', (t
     },
   })
 })
+
+test('activity properties never carry a password or token, at any depth', (t) => {
+  for (const properties of [{ password: 'hunter2' }, { user: { API_KEY: 'k' } }, [{ token: 1 }]]) {
+    const parsed = parseEvent({ ...activity, properties: { wrap: properties } }, enqueuedAt)
+    t.false(parsed.ok, JSON.stringify(properties))
+    if (!parsed.ok) t.regex(parsed.errors.properties?.[0] ?? '', /^must not carry secrets/)
+  }
+  t.true(parseEvent({ ...activity, properties: { tokens_used: 3 } }, enqueuedAt).ok)
+})

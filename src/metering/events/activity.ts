@@ -10,6 +10,28 @@ const text = (max: number) =>
     .max(max, `must be at most ${max} characters`)
     .refine(isStorableString, storableTextRule)
 
+/** Keys whose values an activity log, shown to its owner, must never hold. */
+const secretKey = /^(password|passwd|pass|secret|token|api[_-]?key|authorization|credentials?)$/i
+
+/**
+ * The log is shown back to its owner and to support: a producer that puts a
+ * password in `properties` is told so instead of having it stored. Runs after
+ * the nesting check, so the walk is shallow.
+ */
+function secretKeyProblem(value: unknown): string | undefined {
+  const pending: unknown[] = [value]
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    if (typeof item !== 'object' || item === null) continue
+    for (const [key, inner] of Object.entries(item)) {
+      if (!Array.isArray(item) && secretKey.test(key)) {
+        return `must not carry secrets: remove "${key}"`
+      }
+      pending.push(inner)
+    }
+  }
+  return undefined
+}
+
 /** Something that happened on the platform, for the owner's activity log. */
 export const activitySchema = z.strictObject({
   ...eventFields,
@@ -31,7 +53,7 @@ export const activitySchema = z.strictObject({
     .default({})
     .superRefine((properties, ctx) => {
       // Depth first: a deeply nested value must never reach JSON.stringify.
-      const problem = storableJsonProblem(properties)
+      const problem = storableJsonProblem(properties) ?? secretKeyProblem(properties)
       if (problem) ctx.addIssue({ code: 'custom', message: problem })
       else if (JSON.stringify(properties).length > maxPropertiesLength) {
         ctx.addIssue({
