@@ -94,7 +94,14 @@ const analyticsReport = record({
   daily: {
     type: 'array',
     description: 'Every day of the range in order, zeros on days without traffic or usage.',
-    items: record({ date: day, ...bandwidth, sessions: count, ...encoding }),
+    items: record({
+      date: day,
+      ...bandwidth,
+      sessions: count,
+      unique_ips: count,
+      active_videos: count,
+      ...encoding,
+    }),
   },
   top_videos: {
     type: 'array',

@@ -19,11 +19,13 @@ export interface AnalyticsTotals {
   encoding_gpu_seconds: string
 }
 
-/** One UTC day; `sessions` counts the distinct sessions seen that day. */
+/** One UTC day; the distinct counts count what was seen that day. */
 export interface DailyAnalytics {
   date: string
   bandwidth_bytes: string
   sessions: number
+  unique_ips: number
+  active_videos: number
   upload_bytes: string
   encoding_cpu_seconds: string
   encoding_gpu_seconds: string
@@ -139,6 +141,8 @@ export function shapeReport(query: AnalyticsQuery, rows: AnalyticsRows): Analyti
       date,
       bandwidth_bytes: traffic?.bandwidth_bytes ?? '0',
       sessions: count(traffic?.sessions ?? '0'),
+      unique_ips: count(traffic?.unique_ips ?? '0'),
+      active_videos: count(traffic?.active_videos ?? '0'),
       upload_bytes: used?.upload_bytes ?? '0',
       encoding_cpu_seconds: used?.encoding_cpu_seconds ?? '0',
       encoding_gpu_seconds: used?.encoding_gpu_seconds ?? '0',

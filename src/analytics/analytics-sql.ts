@@ -70,10 +70,12 @@ export function analyticsStatements(database: string, query: AnalyticsQuery) {
     bandwidthDaily: statement(
       `SELECT toString(date) AS day,
               toString(${bandwidthBytes}) AS bandwidth_bytes,
-              toString(${sessionCount}) AS sessions
+              toString(${sessionCount}) AS sessions,
+              toString(uniqExact(ip)) AS unique_ips,
+              toString(uniqExact(video_ulid)) AS active_videos
        FROM ${bandwidth} WHERE ${where}
        GROUP BY date ORDER BY date`,
-      ['day', 'bandwidth_bytes', 'sessions'],
+      ['day', 'bandwidth_bytes', 'sessions', 'unique_ips', 'active_videos'],
     ),
 
     usageDaily: statement(

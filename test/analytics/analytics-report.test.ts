@@ -29,7 +29,15 @@ test('days are filled in UTC whatever the process time zone, across a DST change
       { from: '2028-03-10', to: '2028-03-14' },
       {
         ...noRows,
-        bandwidthDaily: [{ day: '2028-03-12', bandwidth_bytes: '5', sessions: '2' }],
+        bandwidthDaily: [
+          {
+            day: '2028-03-12',
+            bandwidth_bytes: '5',
+            sessions: '2',
+            unique_ips: '3',
+            active_videos: '1',
+          },
+        ],
         usageDaily: [
           {
             day: '2028-03-13',
@@ -46,7 +54,13 @@ test('days are filled in UTC whatever the process time zone, across a DST change
       [
         emptyDay('2028-03-10'),
         emptyDay('2028-03-11'),
-        { ...emptyDay('2028-03-12'), bandwidth_bytes: '5', sessions: 2 },
+        {
+          ...emptyDay('2028-03-12'),
+          bandwidth_bytes: '5',
+          sessions: 2,
+          unique_ips: 3,
+          active_videos: 1,
+        },
         { ...emptyDay('2028-03-13'), upload_bytes: '9', encoding_cpu_seconds: '0.000001' },
         emptyDay('2028-03-14'),
       ],
