@@ -11,12 +11,13 @@ import { connectRedis, dropPrefix, REDIS_URL, uniquePrefix } from '../fixtures/r
 
 const prefix = uniquePrefix('producer')
 const redis = connectRedis()
+const queueRedis = connectRedis()
 let producer: MeteringProducer
 let queue: Queue
 
 test.before(async () => {
   producer = await MeteringProducer.connect({ redisUrl: REDIS_URL, prefix })
-  queue = new Queue(METERING_QUEUE, { connection: connectRedis(), prefix })
+  queue = new Queue(METERING_QUEUE, { connection: queueRedis, prefix })
 })
 
 test.after.always(async () => {
@@ -24,6 +25,7 @@ test.after.always(async () => {
   await queue?.close()
   await dropPrefix(redis, prefix)
   redis.disconnect()
+  queueRedis.disconnect()
 })
 
 const upload = (eventId: string) => ({
