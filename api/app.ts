@@ -1,4 +1,5 @@
 import { Router } from '@koa/router'
+import type { Redis } from 'ioredis'
 import Koa from 'koa'
 import { UserDirectory } from '../src/accounts/user-directory.js'
 import type { ClickHouse } from '../src/clickhouse/client.js'
@@ -6,6 +7,7 @@ import type { Config } from '../src/config.js'
 import type { EventQueue } from '../src/ingest/ingest-events.js'
 import type { Logger } from '../src/logger.js'
 import type { Database } from '../src/postgres/database.js'
+import { checkReadiness, type StoreName } from '../src/readiness.js'
 import { jsonBodyOnDemand } from './body.js'
 import { authenticate } from './middleware/authenticate.js'
 import { errorHandler } from './middleware/errors.js'
@@ -25,6 +27,8 @@ export interface ApiDeps {
   clickhouse: ClickHouse
   /** Where `POST /api/events` enqueues. */
   events: EventQueue
+  /** Asked by `/readyz`; the API's own commands use no Redis of their own. */
+  redis: Redis
 }
 
 /** Builds the Koa application; listening and shutdown belong to the caller. */
@@ -39,6 +43,14 @@ export function createApp(deps: ApiDeps): Koa {
   const open = new Router()
   open.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' }
+  })
+  open.get('/readyz', async (ctx) => {
+    const { ready, checks } = await checkReadiness(deps)
+    const down = Object.keys(checks).filter((name) => checks[name as StoreName] !== 'ok')
+    ctx.status = ready ? 200 : 503
+    ctx.body = ready
+      ? { status: 'ready', checks }
+      : { message: `Not ready: ${down.join(', ')}`, checks }
   })
   const openApi = buildOpenApiDocument({ bodyLimit: deps.config.http.bodyLimit })
   open.get('/api/openapi.json', (ctx) => {

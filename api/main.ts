@@ -20,7 +20,14 @@ async function main(): Promise<void> {
     prefix: config.queuePrefix,
     log: log.child({ part: 'producer' }),
   })
-  const app = createApp({ config, log, db: stores.db, clickhouse: stores.clickhouse, events })
+  const app = createApp({
+    config,
+    log,
+    db: stores.db,
+    clickhouse: stores.clickhouse,
+    events,
+    redis: stores.commandRedis,
+  })
   const server = createServer(app.callback())
   server.keepAliveTimeout = 65_000
   server.listen(config.http.port, config.http.host)

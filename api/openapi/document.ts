@@ -12,7 +12,15 @@ const overview = [
   '`{ "message": "Server Error" }`; the detail goes to the log, never to the caller.',
 ].join(' ')
 
-/** The routes that need no store: liveness and this document. */
+const storeState = { enum: ['ok', 'unavailable'] }
+const storeChecks = {
+  type: 'object',
+  properties: { postgres: storeState, redis: storeState, clickhouse: storeState },
+  required: ['postgres', 'redis', 'clickhouse'],
+  additionalProperties: false,
+}
+
+/** The routes anyone may call: liveness, readiness and this document. */
 function publicPaths(): Record<string, JsonSchema> {
   return {
     '/healthz': {
@@ -32,6 +40,25 @@ function publicPaths(): Record<string, JsonSchema> {
           },
         },
         errors: [],
+      }),
+    },
+    '/readyz': {
+      get: operation({
+        operationId: 'readiness',
+        summary: 'Readiness: PostgreSQL, Redis and ClickHouse each answer within 2 s',
+        tag: 'operations',
+        public: true,
+        success: {
+          status: 200,
+          description: 'Every store answers.',
+          schema: {
+            type: 'object',
+            properties: { status: { const: 'ready' }, checks: storeChecks },
+            required: ['status', 'checks'],
+            additionalProperties: false,
+          },
+        },
+        errors: [503],
       }),
     },
     '/api/openapi.json': {

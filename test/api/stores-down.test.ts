@@ -9,6 +9,7 @@ import { LazyEventQueue } from '../../src/ingest/lazy-producer.js'
 import { openDatabase } from '../../src/postgres/database.js'
 import { migratePostgres } from '../../src/postgres/migrate.js'
 import { startPgliteServer } from '../../src/postgres/pglite-server.js'
+import { createRedis } from '../../src/redis.js'
 import { freePort } from '../fixtures/processes.js'
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
@@ -38,13 +39,16 @@ async function appWithStoresDown() {
     log,
     requestTimeoutMs: 2_000,
   })
-  const events = new LazyEventQueue({ redisUrl: `redis://127.0.0.1:${await freePort()}` })
+  const redisUrl = `redis://127.0.0.1:${await freePort()}`
+  const events = new LazyEventQueue({ redisUrl })
+  const redis = createRedis(redisUrl, 'commands', log)
   const app = createApp({
     config: { http: { port: 0, host: '127.0.0.1', bodyLimit: '1mb' } },
     log,
     db,
     clickhouse,
     events,
+    redis,
   })
   const server = app.listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
@@ -64,6 +68,7 @@ async function appWithStoresDown() {
       server.closeAllConnections()
       server.close()
       await events.close()
+      redis.disconnect()
       await clickhouse.close()
       await db.close().catch(() => undefined)
       await stopPostgres()
@@ -102,6 +107,19 @@ test.serial('reads and writes that need a stopped store answer 503 and tell noth
     t.is(response.status, 503, path)
     t.deepEqual(await response.json(), { message: 'Service Unavailable' })
   }
+})
+
+test.serial('readiness names the stores that do not answer, and only them', async (t) => {
+  const rig = await appWithStoresDown()
+  t.teardown(() => rig.close())
+
+  const response = await fetch(`${rig.url}/readyz`)
+
+  t.is(response.status, 503)
+  t.deepEqual(await response.json(), {
+    message: 'Not ready: redis, clickhouse',
+    checks: { postgres: 'ok', redis: 'unavailable', clickhouse: 'unavailable' },
+  })
 })
 
 test.serial('a body that does not decompress is 400, not a server error', async (t) => {
