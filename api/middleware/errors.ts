@@ -49,6 +49,8 @@ function respond(ctx: Context, err: unknown, log: Logger): void {
         ? { message: err.message, errors: err.errors }
         : { message: err.message }
     if (err.status === 503) ctx.set('Retry-After', '5')
+    // RFC 9110: a 401 names the scheme the client should use.
+    if (err.status === 401) ctx.set('WWW-Authenticate', 'Bearer')
     if (err.status >= 500) log.warn({ err, request_id: ctx.state.requestId }, 'store unavailable')
     return
   }

@@ -179,6 +179,7 @@ test('no token, an unknown token or another scheme get 401', async (t) => {
     headers: { authorization: `Basic ${token}` },
   })
   t.is(basic.status, 401)
+  t.is(basic.headers.get('www-authenticate'), 'Bearer')
 })
 
 test('revoking the current token ends it and only it', async (t) => {
