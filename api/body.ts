@@ -1,7 +1,7 @@
 import { bodyParser } from '@koa/bodyparser'
 import type { Context, Next } from 'koa'
 import type { z } from 'zod'
-import { UnsupportedMediaTypeError, ValidationError } from '../src/errors.js'
+import { BadRequestError, UnsupportedMediaTypeError, ValidationError } from '../src/errors.js'
 import { fieldErrors } from '../src/validation.js'
 
 type Reader = () => Promise<unknown>
@@ -33,12 +33,26 @@ export function jsonBodyOnDemand(limit: string) {
       }
       parsed ??= parse(ctx, async () => undefined).then(
         () => (ctx.request as { body?: unknown }).body,
+        (err: unknown) => {
+          throw isDecodeError(err)
+            ? new BadRequestError('The request body could not be decompressed.')
+            : err
+        },
       )
       return parsed
     }
     ctx.state.readJsonBody = read
     await next()
   }
+}
+
+/**
+ * zlib's `Z_…` codes and brotli's `ERR__ERROR_…` ones: the body is not what
+ * its Content-Encoding says, and the decoder's error carries no HTTP status.
+ */
+function isDecodeError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^(Z_|ERR__ERROR_|ERR_BROTLI)/.test(code)
 }
 
 /** The request's JSON body (`undefined` when there is none). */

@@ -1,4 +1,5 @@
 import { isRetryableClickHouseError } from './clickhouse/client.js'
+import { isTransientSocketCode } from './socket-errors.js'
 
 /** Sequelize's names for "the database did not answer", as opposed to a bad statement. */
 const unreachableDatabase = new Set([
@@ -12,16 +13,6 @@ const unreachableDatabase = new Set([
 
 /** PostgreSQL going away or refusing work for now: admin shutdown, starting up, too busy. */
 const transientPostgresCodes = new Set(['57P01', '57P02', '57P03', '53300'])
-
-const socketCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-])
 
 /**
  * Messages of a connection lost under a statement: node-postgres when the
@@ -43,9 +34,7 @@ export function isStoreUnavailable(err: unknown): boolean {
     if (connectionLost.test(cause.message)) return true
 
     const code = (cause as NodeJS.ErrnoException).code
-    if (typeof code === 'string' && (socketCodes.has(code) || transientPostgresCodes.has(code))) {
-      return true
-    }
+    if (isTransientSocketCode(code) || transientPostgresCodes.has(String(code))) return true
     cause = (cause as { parent?: unknown }).parent ?? cause.cause
   }
   return false

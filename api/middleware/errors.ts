@@ -55,15 +55,6 @@ function respond(ctx: Context, err: unknown, log: Logger): void {
     return
   }
 
-  // A body that fails to decompress (zlib's `Z_…` codes, brotli's
-  // `ERR__ERROR_…` ones) is the client's fault.
-  const code = (err as { code?: unknown } | null)?.code
-  if (typeof code === 'string' && /^(Z_|ERR__ERROR_|ERR_BROTLI)/.test(code)) {
-    ctx.status = 400
-    ctx.body = { message: 'The request body could not be decompressed.' }
-    return
-  }
-
   if (isStoreUnavailable(err)) {
     log.warn({ err, request_id: ctx.state.requestId, path: ctx.path }, 'store unavailable')
     ctx.status = 503

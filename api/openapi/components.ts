@@ -1,5 +1,5 @@
+import { TOKEN_ABILITIES } from '../../src/accounts/tokens.js'
 import { METRICS, metricNames } from '../../src/metering/event-schema.js'
-import { TOKEN_ABILITIES } from '../routes/auth.js'
 import type { JsonSchema } from './json-schema.js'
 
 /** A `$ref` to a schema of `components.schemas`. */

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { User } from '../../src/accounts/models.js'
 import { verifyAgainstDecoy, verifyPassword } from '../../src/accounts/passwords.js'
 import { issueLoggedToken, revokeLoggedToken } from '../../src/accounts/token-actions.js'
+import { TOKEN_ABILITIES } from '../../src/accounts/tokens.js'
 import { findUserByEmail, toUserJson } from '../../src/accounts/users.js'
 import { ForbiddenError, ValidationError } from '../../src/errors.js'
 import type { Database } from '../../src/postgres/database.js'
@@ -11,9 +12,6 @@ import { parseBody } from '../body.js'
 import { authenticate } from '../middleware/authenticate.js'
 
 const badCredentials = 'These credentials do not match our records.'
-
-/** What a token may do beyond reading as its user; only admins may ask for any. */
-export const TOKEN_ABILITIES = ['ingest'] as const
 
 export const tokenRequest = z.strictObject({
   email: z.string().trim().max(255).pipe(z.email()),

@@ -1,12 +1,10 @@
 import { Router } from '@koa/router'
+import { INGEST_ABILITY } from '../../src/accounts/tokens.js'
 import type { UserDirectory } from '../../src/accounts/user-directory.js'
 import { ForbiddenError, UnavailableError } from '../../src/errors.js'
 import { type EventQueue, ingestEvents } from '../../src/ingest/ingest-events.js'
 import { ProducerUnavailableError } from '../../src/metering/producer.js'
 import { readJsonBody } from '../body.js'
-
-/** The token ability that lets a producer send events over HTTP. */
-export const INGEST_ABILITY = 'ingest'
 
 /** `POST /api/events`, for producers that do not speak BullMQ. */
 export function eventRoutes(deps: { users: UserDirectory; queue: EventQueue }): Router {

@@ -3,6 +3,12 @@ import { Op, type Transaction } from 'sequelize'
 import type { Database } from '../postgres/database.js'
 import type { ApiToken, User } from './models.js'
 
+/** The ability that lets a token send events over HTTP. */
+export const INGEST_ABILITY = 'ingest'
+
+/** What a token may do beyond reading as its user; only admins may be granted any. */
+export const TOKEN_ABILITIES = [INGEST_ABILITY] as const
+
 /** How stale `last_used_at` may get before a request writes it again. */
 const lastUsedResolutionMs = 60_000
 

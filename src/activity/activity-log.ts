@@ -27,14 +27,8 @@ export interface ActivityEntryJson {
   created_at: string
 }
 
-/** A row read back from `activity_log`. */
-export interface ActivityRow {
-  id: number
-  event: string
-  description: string
-  subject_type: string | null
-  subject_id: string | null
-  properties: Record<string, unknown>
+/** A row read back from `activity_log`: the entry with its timestamp not yet written out. */
+export interface ActivityRow extends Omit<ActivityEntryJson, 'created_at'> {
   created_at: Date
 }
 

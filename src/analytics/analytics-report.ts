@@ -19,16 +19,9 @@ export interface AnalyticsTotals {
   encoding_gpu_seconds: string
 }
 
-/** One UTC day; the distinct counts count what was seen that day. */
-export interface DailyAnalytics {
+/** One UTC day: the totals' figures, distinct counts counting what was seen that day. */
+export interface DailyAnalytics extends AnalyticsTotals {
   date: string
-  bandwidth_bytes: string
-  sessions: number
-  unique_ips: number
-  active_videos: number
-  upload_bytes: string
-  encoding_cpu_seconds: string
-  encoding_gpu_seconds: string
 }
 
 export interface TopVideo {

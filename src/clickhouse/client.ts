@@ -9,6 +9,7 @@ import {
 } from '@clickhouse/client'
 import type { Logger } from '../logger.js'
 import { maskUrl } from '../logger.js'
+import { isTransientSocketCode } from '../socket-errors.js'
 import { guardChdbConnection } from './chdb-guard.js'
 
 export type { ClickHouseClient }
@@ -140,19 +141,6 @@ const transientServerCodes = new Set([
   1000, // POCO_EXCEPTION
 ])
 
-const transientSocketCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EAI_AGAIN',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-])
-
 /**
  * The client raises its own request timeout as a plain Error that carries
  * no code; its exact text is the only mark it has.
@@ -170,7 +158,7 @@ export function isRetryableClickHouseError(err: unknown): boolean {
     if (!(cause instanceof Error)) return false
 
     const code = (cause as NodeJS.ErrnoException).code
-    if (typeof code === 'string' && transientSocketCodes.has(code)) return true
+    if (isTransientSocketCode(code)) return true
     if (cause.message === clientTimeoutMessage) return true
     cause = cause.cause
   }

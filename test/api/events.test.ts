@@ -1,6 +1,5 @@
 import test from 'ava'
-import { INGEST_ABILITY } from '../../api/routes/events.js'
-import { createToken } from '../../src/accounts/tokens.js'
+import { createToken, INGEST_ABILITY } from '../../src/accounts/tokens.js'
 import type { ClickHouse } from '../../src/clickhouse/client.js'
 import { type ApiRig, startApi, userWithToken } from '../fixtures/api.js'
 import { freshClickHouse } from '../fixtures/clickhouse.js'
