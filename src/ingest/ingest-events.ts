@@ -21,7 +21,8 @@ export interface IngestResult {
   rejected: Rejected[]
 }
 
-const envelopeRule = `must be one event object, or { "events": [...] } with 1 to ${MAX_BATCH_EVENTS}`
+const envelopeRule =
+  'must be one event object, or { "events": [...] } ' + `with 1 to ${MAX_BATCH_EVENTS}`
 
 /**
  * Accepts events over HTTP with the queue's own schema and idempotency. A

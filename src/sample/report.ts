@@ -63,8 +63,10 @@ export function buildReport(
     })),
     curl: [
       `TOKEN=$(curl -s -X POST ${base}/api/auth/tokens -H 'Content-Type: application/json' ` +
-        `-d '${credentials}' | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).data.token')`,
-      `curl -s "${base}/api/usage?from=${plan.day}&to=${plan.day}" -H "Authorization: Bearer $TOKEN"`,
+        `-d '${credentials}' | ` +
+        `node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).data.token')`,
+      `curl -s "${base}/api/usage?from=${plan.day}&to=${plan.day}" ` +
+        '-H "Authorization: Bearer $TOKEN"',
     ],
   }
 }

@@ -44,7 +44,7 @@ export function daysInRange(from: string, to: string): number {
   )
 }
 
-/** Every UTC day from `from` to `to` inclusive, stepping in UTC so no day repeats or goes missing. */
+/** Every UTC day from `from` to `to` inclusive, stepped in UTC: no day repeats or goes missing. */
 export function eachUtcDay(from: string, to: string): string[] {
   const days: string[] = []
   const end = Date.parse(`${to}T00:00:00Z`)

@@ -6,6 +6,9 @@ import { freshClickHouse } from '../fixtures/clickhouse.js'
 import { drained, type MeterRig, startMeter, usageOf } from '../fixtures/metering.js'
 import { type FreshDatabase, freshDatabase } from '../fixtures/postgres.js'
 
+const bytesRule =
+  'must be a whole number of bytes from 0 to 9223372036854775807 (a decimal string above 2^53)'
+
 let postgres: FreshDatabase
 let clickhouse: ClickHouse
 let meter: MeterRig
@@ -74,9 +77,7 @@ test.serial(
             index: 1,
             event_id: 'h-2',
             errors: {
-              value: [
-                'must be a whole number of bytes from 0 to 9223372036854775807 (a decimal string above 2^53)',
-              ],
+              value: [bytesRule],
             },
           },
           { index: 2, event_id: 'h-3', errors: { user_id: ['no such user'] } },
@@ -139,7 +140,7 @@ test('a token without the ingest ability gets 403, no token 401', async (t) => {
   t.is((await post(upload('h-6'), 'nope')).status, 401)
 })
 
-test('only an admin signs in for a token with the ingest ability, and that token may send', async (t) => {
+test('only admins get a token with the ingest ability, and that token may send', async (t) => {
   const admin = await userWithToken(postgres.db, 'ops', true)
   const plain = await userWithToken(postgres.db, 'viewer')
   const signIn = (email: string, abilities: unknown) =>
@@ -161,7 +162,7 @@ test('only an admin signs in for a token with the ingest ability, and that token
   t.is((await post(upload('h-7'), data.token)).status, 202)
 })
 
-test('bodies PostgreSQL or the parser could not take are refused with the field named', async (t) => {
+test('bodies the stores or the parser cannot take are refused, the field named', async (t) => {
   let deep: unknown = 1
   for (let level = 0; level < 3_000; level++) deep = { a: deep }
   const activity = {

@@ -299,13 +299,3 @@ test('real answers have the documented statuses and bodies', async (t) => {
   await holdsToDocument(t, current, as(plain.token, 204))
   await holdsToDocument(t, { method: 'GET', path: '/healthz' }, { status: 200 })
 })
-
-test('readiness answers 200 with every store checked when all answer', async (t) => {
-  const response = await fetch(`${api.url}/readyz`)
-
-  t.is(response.status, 200)
-  t.deepEqual(await response.json(), {
-    status: 'ready',
-    checks: { postgres: 'ok', redis: 'ok', clickhouse: 'ok' },
-  })
-})

@@ -58,7 +58,7 @@ test.after.always(async () => {
 const usage = (query: string, token = owner.token) =>
   getJson(`${api.url}/api/usage?${query}`, token)
 
-test('one row per metric, external user and day, ordered by date, values as exact decimal strings', async (t) => {
+test('a row per metric, external user and day, by date, exact decimal strings', async (t) => {
   const { status, body } = await usage('from=2028-02-01&to=2028-03-31')
   t.is(status, 200)
   t.deepEqual(body, {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import test from 'ava'
 import { QueryTypes } from 'sequelize'
-import type { Reply } from '../fixtures/accounts-api.js'
+import { callJson, type Reply } from '../fixtures/api.js'
 import { type RunningProcess, startProcess } from '../fixtures/processes.js'
 import { Stack, type Tenant } from '../fixtures/stack.js'
 import {
@@ -61,18 +61,8 @@ test.after.always(async () => {
   await stack?.close()
 })
 
-async function call(
-  method: string,
-  path: string,
-  options: { token?: string; body?: unknown } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' }
-  if (options.token) headers.authorization = `Bearer ${options.token}`
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body)
-  const response = await fetch(tenant.baseUrl + path, { method, headers, body })
-  const text = await response.text()
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) }
-}
+const call = (method: string, path: string, options: { token?: string; body?: unknown } = {}) =>
+  callJson(tenant.baseUrl, method, path, options)
 
 /** Reads until `done` holds; generous, as the machine is shared. */
 async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean) {

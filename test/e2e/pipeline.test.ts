@@ -56,7 +56,7 @@ async function meterIn(timeZone: string) {
   return { status: response.status, body, exitCodes }
 }
 
-test('events enqueued through BullMQ read back exactly through HTTP, in any time zone', async (t) => {
+test('events enqueued through BullMQ read back exactly over HTTP, in any time zone', async (t) => {
   const expected = {
     data: [
       {
@@ -116,7 +116,9 @@ test('SIGTERM with events still buffered flushes them before the worker exits', 
     failed: 0,
   })
   const result = await tenant.clickhouse.client.query({
-    query: `SELECT toString(sum(value)) AS total, toString(sum(events)) AS events FROM ${tenant.clickhouse.database}.usage`,
+    query:
+      'SELECT toString(sum(value)) AS total, toString(sum(events)) AS events ' +
+      `FROM ${tenant.clickhouse.database}.usage`,
     format: 'JSONEachRow',
   })
   t.deepEqual(await result.json(), [{ total: '780', events: '40' }])

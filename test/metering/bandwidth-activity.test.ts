@@ -1,35 +1,18 @@
 import test from 'ava'
-import type { ClickHouse } from '../../src/clickhouse/client.js'
 import type { DeadLetter } from '../../src/metering/queues.js'
-import { freshClickHouse } from '../fixtures/clickhouse.js'
-import { drained, type MeterRig, makeUser, startMeter } from '../fixtures/metering.js'
-import { type FreshDatabase, freshDatabase } from '../fixtures/postgres.js'
+import { drained, makeUser, meterSuite } from '../fixtures/metering.js'
 
-let postgres: FreshDatabase
-let clickhouse: ClickHouse
-let meter: MeterRig
-
-test.before(async () => {
-  postgres = await freshDatabase()
-  clickhouse = await freshClickHouse()
-  meter = await startMeter(postgres.db, clickhouse)
-})
-
-test.after.always(async () => {
-  await meter?.close()
-  await clickhouse?.close()
-  await postgres?.close()
-})
+const suite = meterSuite(test)
 
 const video = '01HZX3K8Q9V2W7M4N6P5R0S1T2'
 
 async function bandwidthOf(userId: number) {
-  const result = await clickhouse.client.query({
+  const result = await suite.clickhouse.client.query({
     query:
       `SELECT event_id, toString(date) AS date, session_id, ` +
       `if(isIPv4String(replaceOne(toString(ip), '::ffff:', '')), ` +
       `replaceOne(toString(ip), '::ffff:', ''), toString(ip)) AS ip, toString(bytes) AS bytes ` +
-      `FROM ${clickhouse.database}.bandwidth WHERE user_id = {user:UInt64} ORDER BY event_id`,
+      `FROM ${suite.clickhouse.database}.bandwidth WHERE user_id = {user:UInt64} ORDER BY event_id`,
     query_params: { user: userId },
     format: 'JSONEachRow',
   })
@@ -37,7 +20,7 @@ async function bandwidthOf(userId: number) {
 }
 
 async function activityOf(userId: number) {
-  const [rows] = await postgres.db.sequelize.query(
+  const [rows] = await suite.postgres.db.sequelize.query(
     'SELECT event_id, event, description, subject_type, subject_id, properties, created_at ' +
       'FROM activity_log WHERE user_id = $1 ORDER BY event_id',
     { bind: [userId] },
@@ -48,18 +31,18 @@ async function activityOf(userId: number) {
 test.serial(
   'bandwidth events are stored one row each, exact, and a re-sent one once',
   async (t) => {
-    const userId = await makeUser(postgres.db)
+    const userId = await makeUser(suite.postgres.db)
     const base = { type: 'bandwidth', user_id: userId, video_ulid: video }
     const events = [
       { ...base, event_id: `bw-${userId}-1`, bytes: '9007199254740993', ip: '198.51.100.7' },
       { ...base, event_id: `bw-${userId}-2`, bytes: 10, ip: '2001:DB8::1', session_id: 's-1' },
     ]
     for (const event of events) {
-      await meter.queue.add('event', { ...event, occurred_at: '2026-03-31T23:30:00-05:00' })
+      await suite.meter.queue.add('event', { ...event, occurred_at: '2026-03-31T23:30:00-05:00' })
     }
     // The first event again, in a job of its own, as a retrying proxy would send it.
-    await meter.queue.add('event', { ...events[0], occurred_at: '2026-03-31T23:30:00-05:00' })
-    await drained(meter.queue)
+    await suite.meter.queue.add('event', { ...events[0], occurred_at: '2026-03-31T23:30:00-05:00' })
+    await drained(suite.meter.queue)
 
     t.deepEqual(await bandwidthOf(userId), [
       {
@@ -81,7 +64,7 @@ test.serial(
 )
 
 test.serial('activity events land in the owner’s log once per event_id', async (t) => {
-  const userId = await makeUser(postgres.db)
+  const userId = await makeUser(suite.postgres.db)
   const event = {
     event_id: `act-${userId}`,
     type: 'activity',
@@ -93,9 +76,9 @@ test.serial('activity events land in the owner’s log once per event_id', async
     properties: { size: 1024 },
     occurred_at: '2026-06-01T08:00:00+02:00',
   }
-  await meter.queue.add('event', event)
-  await meter.queue.add('batch', { events: [event] })
-  await drained(meter.queue)
+  await suite.meter.queue.add('event', event)
+  await suite.meter.queue.add('batch', { events: [event] })
+  await drained(suite.meter.queue)
 
   t.deepEqual(await activityOf(userId), [
     {
@@ -111,9 +94,9 @@ test.serial('activity events land in the owner’s log once per event_id', async
 })
 
 test.serial('one bad row never sinks its batch: the rest of every kind is stored', async (t) => {
-  const userId = await makeUser(postgres.db)
+  const userId = await makeUser(suite.postgres.db)
   const bw = { type: 'bandwidth', user_id: userId, video_ulid: video, bytes: 5 }
-  const job = await meter.queue.add('batch', {
+  const job = await suite.meter.queue.add('batch', {
     events: [
       { ...bw, event_id: `mix-${userId}-0`, ip: '192.0.2.1' },
       { ...bw, event_id: `mix-${userId}-1`, ip: '999.0.0.1' },
@@ -133,14 +116,14 @@ test.serial('one bad row never sinks its batch: the rest of every kind is stored
       },
     ],
   })
-  await drained(meter.queue)
+  await drained(suite.meter.queue)
 
   t.is((await bandwidthOf(userId)).length, 1)
   t.deepEqual(
     (await activityOf(userId)).map((row) => (row as { event_id: string }).event_id),
     [`mix-${userId}-2`],
   )
-  const parked = (await meter.deadLetters.getJobs(['waiting'], 0, 100, true))
+  const parked = (await suite.meter.deadLetters.getJobs(['waiting'], 0, 100, true))
     .map((letter) => letter.data as DeadLetter)
     .filter((letter) => letter.source.job_id === job.id)
     .map((letter) => [letter.source.index, letter.errors])

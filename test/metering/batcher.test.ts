@@ -123,7 +123,9 @@ test.serial(
     t.is(sink.inserts, 2)
     t.deepEqual(await usageOf(clickhouse, billed), { 'encoding_cpu//2026-07-01': '2' })
     const stored = await clickhouse.client.query({
-      query: `SELECT count() AS n, toString(sum(bytes)) AS bytes FROM ${clickhouse.database}.bandwidth`,
+      query:
+        'SELECT count() AS n, toString(sum(bytes)) AS bytes ' +
+        `FROM ${clickhouse.database}.bandwidth`,
       format: 'JSONEachRow',
     })
     t.deepEqual(await stored.json(), [{ n: 3, bytes: '3000' }])

@@ -2,6 +2,9 @@ import test from 'ava'
 import { parseEvent } from '../../src/metering/event-schema.js'
 import { decodeRecord, encodeRecord } from '../../src/metering/record-codec.js'
 
+const bytesRule =
+  'must be a whole number of bytes from 0 to 9223372036854775807 (a decimal string above 2^53)'
+
 const enqueuedAt = Date.parse('2026-05-05T12:00:00Z')
 const ulid = '01HZX3K8Q9V2W7M4N6P5R0S1T2'
 const bandwidth = {
@@ -66,9 +69,7 @@ test('bad bandwidth fields are named, every one in a single answer', (t) => {
     ok: false,
     errors: {
       'events.2.video_ulid': ['must be a ULID (26 characters of Crockford base 32)'],
-      'events.2.bytes': [
-        'must be a whole number of bytes from 0 to 9223372036854775807 (a decimal string above 2^53)',
-      ],
+      'events.2.bytes': [bytesRule],
       'events.2.ip': ['must be an IPv4 or IPv6 address'],
     },
   })

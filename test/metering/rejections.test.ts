@@ -1,39 +1,22 @@
 import test from 'ava'
-import type { ClickHouse } from '../../src/clickhouse/client.js'
 import type { DeadLetter } from '../../src/metering/queues.js'
-import { freshClickHouse } from '../fixtures/clickhouse.js'
-import { drained, type MeterRig, makeUser, startMeter, usageOf } from '../fixtures/metering.js'
-import { type FreshDatabase, freshDatabase } from '../fixtures/postgres.js'
+import { drained, makeUser, meterSuite, usageOf } from '../fixtures/metering.js'
 
-let postgres: FreshDatabase
-let clickhouse: ClickHouse
-let meter: MeterRig
-
-test.before(async () => {
-  postgres = await freshDatabase()
-  clickhouse = await freshClickHouse()
-  meter = await startMeter(postgres.db, clickhouse)
-})
-
-test.after.always(async () => {
-  await meter?.close()
-  await clickhouse?.close()
-  await postgres?.close()
-})
+const suite = meterSuite(test)
 
 const occurred_at = '2026-06-01T00:00:00Z'
 const bytesRule =
   'must be a whole number of bytes from 0 to 9223372036854775807 (a decimal string above 2^53)'
 
 async function deadLetters(): Promise<DeadLetter[]> {
-  const jobs = await meter.deadLetters.getJobs(['waiting'], 0, 1_000, true)
+  const jobs = await suite.meter.deadLetters.getJobs(['waiting'], 0, 1_000, true)
   return jobs.map((job) => job.data as DeadLetter)
 }
 
 test.serial(
   'invalid single events fail once, name the field, and never block the others',
   async (t) => {
-    const userId = await makeUser(postgres.db)
+    const userId = await makeUser(suite.postgres.db)
     const base = { type: 'usage', user_id: userId, metric: 'upload_bytes', occurred_at }
     const bad: [string, unknown, Record<string, string[]>][] = [
       ['neg', { ...base, value: -1 }, { value: [bytesRule] }],
@@ -53,18 +36,18 @@ test.serial(
     ]
     // Producers in other languages skip our client-side checks, so enqueue raw jobs.
     for (const [id, event] of bad) {
-      await meter.queue.add('event', { event_id: `${id}-${userId}`, ...(event as object) })
+      await suite.meter.queue.add('event', { event_id: `${id}-${userId}`, ...(event as object) })
     }
-    await meter.producer.recordUpload({
+    await suite.meter.producer.recordUpload({
       eventId: `ok-${userId}`,
       userId,
       bytes: 42,
       occurredAt: occurred_at,
     })
-    await drained(meter.queue)
+    await drained(suite.meter.queue)
 
-    t.deepEqual(await usageOf(clickhouse, userId), { 'upload_bytes//2026-06-01': '42' })
-    const failed = await meter.queue.getFailed()
+    t.deepEqual(await usageOf(suite.clickhouse, userId), { 'upload_bytes//2026-06-01': '42' })
+    const failed = await suite.meter.queue.getFailed()
     t.is(failed.length, bad.length)
     for (const job of failed) {
       t.is(job.attemptsMade, 1, 'never retried')
@@ -84,7 +67,7 @@ test.serial(
 test.serial(
   'in a batch job the valid events count and each bad one is parked by position',
   async (t) => {
-    const userId = await makeUser(postgres.db)
+    const userId = await makeUser(suite.postgres.db)
     const event = (n: number, value: unknown) => ({
       event_id: `batch-${userId}-${n}`,
       type: 'usage',
@@ -93,13 +76,13 @@ test.serial(
       value,
       occurred_at,
     })
-    const job = await meter.queue.add('batch', {
+    const job = await suite.meter.queue.add('batch', {
       events: [event(0, 2.5), event(1, -3), event(2, 0.5), { ...event(3, 1), user_id: 0 }],
     })
-    await drained(meter.queue)
+    await drained(suite.meter.queue)
 
-    t.deepEqual(await usageOf(clickhouse, userId), { 'encoding_cpu//2026-06-01': '3' })
-    const done = await meter.queue.getJob(job.id as string)
+    t.deepEqual(await usageOf(suite.clickhouse, userId), { 'encoding_cpu//2026-06-01': '3' })
+    const done = await suite.meter.queue.getJob(job.id as string)
     t.deepEqual(done?.returnvalue, { accepted: 2, rejected: 2 })
 
     const parked = (await deadLetters()).filter((entry) => entry.source.job_id === job.id)
@@ -112,10 +95,10 @@ test.serial(
 
 test.serial('a malformed batch or an unknown job name is parked whole', async (t) => {
   const tooMany = Array.from({ length: 1_001 }, (_, n) => ({ event_id: `m-${n}` }))
-  const batch = await meter.queue.add('batch', { events: tooMany })
-  const stray = await meter.queue.add('upload', { event_id: 'stray' })
-  const inherited = await meter.queue.add('constructor', { event_id: 'inherited' })
-  await drained(meter.queue)
+  const batch = await suite.meter.queue.add('batch', { events: tooMany })
+  const stray = await suite.meter.queue.add('upload', { event_id: 'stray' })
+  const inherited = await suite.meter.queue.add('constructor', { event_id: 'inherited' })
+  await drained(suite.meter.queue)
 
   const parked = await deadLetters()
   const reasonOf = (id: string | undefined) =>
@@ -123,7 +106,7 @@ test.serial('a malformed batch or an unknown job name is parked whole', async (t
   t.is(reasonOf(batch.id), 'events: must be an array of 1 to 1000 events')
   t.is(reasonOf(stray.id), 'job_name: must be event or batch, got "upload"')
   t.is(reasonOf(inherited.id), 'job_name: must be event or batch, got "constructor"')
-  const failed = await meter.queue.getFailed()
+  const failed = await suite.meter.queue.getFailed()
   t.true(failed.some((job) => job.id === batch.id && job.attemptsMade === 1))
   t.true(failed.some((job) => job.id === stray.id && job.attemptsMade === 1))
   t.true(failed.some((job) => job.id === inherited.id && job.attemptsMade === 1))

@@ -79,7 +79,7 @@ test('with a data directory the data survives a restart', async (t) => {
   t.is((await secondDb.User.findOne())?.email, 'kept@example.com')
 })
 
-test('a second server on the same data directory is refused; a stale lock is taken over', async (t) => {
+test('a second server on one data directory is refused; a stale lock is taken over', async (t) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'pglite-lock-'))
   t.teardown(() => rm(dataDir, { recursive: true, force: true }))
   await mkdir(path.join(dataDir, 'postgres'))

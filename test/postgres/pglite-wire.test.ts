@@ -11,7 +11,7 @@ async function connect(url: string): Promise<pg.Client> {
   return client
 }
 
-test('transactions and parameterised statements from many clients at once all succeed', async (t) => {
+test('transactions and parameterised statements of many clients at once all succeed', async (t) => {
   const server = await startPgliteServer({ log })
   const pool = new pg.Pool({ connectionString: server.url, max: 6 })
   pool.on('error', () => undefined)

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
 import { utcDayOf } from '../../time/utc-day.js'
-import { MAX_BYTES, wholeBytes } from '../quantity.js'
+import { BYTES_RULE, wholeBytes } from '../quantity.js'
 import { eventFields, optionalText, type RecordBase, rule } from './common.js'
 
 const ulidPattern = /^[0-9A-HJKMNP-TV-Z]{26}$/i
@@ -16,7 +16,7 @@ export const bandwidthSchema = z.strictObject({
   bytes: z
     .union([z.number(), z.string()], { error: rule('must be a number or a decimal string') })
     .refine((bytes) => wholeBytes(bytes) !== undefined, {
-      message: `must be a whole number of bytes from 0 to ${MAX_BYTES} (a decimal string above 2^53)`,
+      message: BYTES_RULE,
     }),
   ip: z
     .string({ error: rule('must be an IPv4 or IPv6 address') })

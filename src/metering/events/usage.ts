@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { utcDayOf } from '../../time/utc-day.js'
-import { bytesToMicros, MAX_BYTES, MAX_SECONDS, secondsToMicros } from '../quantity.js'
+import { BYTES_RULE, bytesToMicros, MAX_SECONDS, secondsToMicros } from '../quantity.js'
 import { eventFields, optionalText, type RecordBase, rule } from './common.js'
 
 /** The metrics a `usage` event can carry, with the unit its value is counted in. */
@@ -69,6 +69,6 @@ function hasCheckableValue(value: unknown): boolean {
 
 function valueRule(metric: Metric): string {
   return METRICS[metric] === 'bytes'
-    ? `must be a whole number of bytes from 0 to ${MAX_BYTES} (a decimal string above 2^53)`
+    ? BYTES_RULE
     : `must be a finite number of seconds from 0 to ${MAX_SECONDS}`
 }
