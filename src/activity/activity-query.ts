@@ -1,8 +1,7 @@
 import { QueryTypes } from 'sequelize'
 import { z } from 'zod'
 import type { Database } from '../postgres/database.js'
-import { dayParam } from '../time/day-param.js'
-import { isUtcDay } from '../time/utc-day.js'
+import { checkDayRange, dayParam } from '../time/day-param.js'
 import type { ActivityRow } from './activity-log.js'
 
 const day = dayParam
@@ -28,13 +27,7 @@ export interface ActivityFilters {
 }
 
 /** The cross-field rule of the filters, for the schema's `superRefine`. */
-export function checkActivityDays(filters: ActivityFilters, ctx: z.RefinementCtx): void {
-  if (filters.from === undefined || filters.to === undefined) return
-  if (!isUtcDay(filters.from) || !isUtcDay(filters.to)) return
-  if (filters.from > filters.to) {
-    ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' })
-  }
-}
+export const checkActivityDays = checkDayRange()
 
 export interface ActivityPage {
   rows: ActivityRow[]

@@ -1,6 +1,5 @@
 import { z } from 'zod'
-import { dayParam } from '../time/day-param.js'
-import { daysInRange, isUtcDay } from '../time/utc-day.js'
+import { checkDayRange, dayParam } from '../time/day-param.js'
 
 /** Longest range one analytics read may span, in days, both ends counted; as for usage. */
 export const MAX_ANALYTICS_DAYS = 400
@@ -20,14 +19,6 @@ const userId = z
 /** The query string of `GET /api/analytics`; `from` and `to` are inclusive UTC days. */
 export const analyticsQuerySchema = z
   .strictObject({ from: day, to: day, user_id: userId.optional() })
-  .superRefine((query, ctx) => {
-    if (!isUtcDay(query.from) || !isUtcDay(query.to)) return
-    if (query.from > query.to) {
-      ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' })
-    } else if (daysInRange(query.from, query.to) > MAX_ANALYTICS_DAYS) {
-      const message = `must be at most ${MAX_ANALYTICS_DAYS} days before to`
-      ctx.addIssue({ code: 'custom', path: ['from'], message })
-    }
-  })
+  .superRefine(checkDayRange(MAX_ANALYTICS_DAYS))
 
 export type AnalyticsQuery = z.output<typeof analyticsQuerySchema>

@@ -21,8 +21,8 @@ export interface IngestResult {
   rejected: Rejected[]
 }
 
-const envelopeRule =
-  'must be one event object, or { "events": [...] } ' + `with 1 to ${MAX_BATCH_EVENTS}`
+const batchSize = `1 to ${MAX_BATCH_EVENTS}`
+const envelopeRule = `must be one event object, or { "events": [...] } with ${batchSize}`
 
 /**
  * Accepts events over HTTP with the queue's own schema and idempotency. A
@@ -73,7 +73,7 @@ function unwrap(body: unknown): { events: unknown[]; single: boolean } {
   const { events, ...others } = body as { events: unknown }
   const errors: FieldErrors = {}
   if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BATCH_EVENTS) {
-    errors.events = [`must be an array of 1 to ${MAX_BATCH_EVENTS} events`]
+    errors.events = [`must be an array of ${batchSize} events`]
   }
   for (const key of Object.keys(others)) errors[key] = ['is not a known field']
   if (Object.keys(errors).length > 0) throw new ValidationError(errors)

@@ -10,8 +10,8 @@ const microsPerUnit = 1_000_000n
 export const MAX_BYTES = 2n ** 63n - 1n
 
 /** How a byte count is refused, wherever one is checked. */
-export const BYTES_RULE =
-  `must be a whole number of bytes from 0 to ${MAX_BYTES} ` + '(a decimal string above 2^53)'
+const wholeBytesRule = `must be a whole number of bytes from 0 to ${MAX_BYTES}`
+export const BYTES_RULE = `${wholeBytesRule} (a decimal string above 2^53)`
 
 /** Largest number of seconds one event may carry (about 31 million years). */
 export const MAX_SECONDS = 1e15

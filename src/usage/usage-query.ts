@@ -1,8 +1,7 @@
 import { z } from 'zod'
 import type { ClickHouse } from '../clickhouse/client.js'
 import { METRICS, type Metric, metricNames } from '../metering/event-schema.js'
-import { dayParam } from '../time/day-param.js'
-import { daysInRange, isUtcDay } from '../time/utc-day.js'
+import { checkDayRange, dayParam } from '../time/day-param.js'
 
 /** Longest range one usage read may span, in days, both ends counted. */
 export const MAX_USAGE_DAYS = 400
@@ -17,15 +16,7 @@ export const usageQuerySchema = z
     metric: z.enum(metricNames, { error: `must be one of ${metricNames.join(', ')}` }).optional(),
     external_user_id: z.string().max(255, 'must be at most 255 characters').optional(),
   })
-  .superRefine((query, ctx) => {
-    if (!isUtcDay(query.from) || !isUtcDay(query.to)) return
-    if (query.from > query.to) {
-      ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' })
-    } else if (daysInRange(query.from, query.to) > MAX_USAGE_DAYS) {
-      const message = `must be at most ${MAX_USAGE_DAYS} days before to`
-      ctx.addIssue({ code: 'custom', path: ['from'], message })
-    }
-  })
+  .superRefine(checkDayRange(MAX_USAGE_DAYS))
 
 export type UsageQuery = z.output<typeof usageQuerySchema>
 
