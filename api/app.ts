@@ -65,8 +65,10 @@ export function createApp(deps: ApiDeps): Koa {
   secured.use(userRoutes(deps.db).routes())
   secured.use(activityLogRoutes(deps.db).routes())
   secured.use(analyticsRoutes(deps.clickhouse).routes())
-  secured.use(eventRoutes({ users: new UserDirectory(deps.db), queue: deps.events }).routes())
   app.use(secured.routes())
+  // Events have a token rule of their own: the ingest ability.
+  const events = { users: new UserDirectory(deps.db), queue: deps.events }
+  app.use(eventRoutes(deps.db, events).routes())
 
   return app
 }

@@ -34,9 +34,10 @@ function authPaths(): Record<string, JsonSchema> {
         summary: 'Trade e-mail and password for a bearer token',
         description:
           `The token is shown once and stored only as a hash. Wrong credentials are a 422 ` +
-          `naming \`email\`. \`abilities\` (${TOKEN_ABILITIES.join(', ')}) let a token do more ` +
-          `than read as its user; only an admin may ask for any, others get 403. A token ` +
-          `with \`${INGEST_ABILITY}\` may call \`POST /api/events\`.`,
+          `naming \`email\`. \`abilities\` (${TOKEN_ABILITIES.join(', ')}) make a token for ` +
+          `those routes only; only an admin may ask for any, others get 403. A token with ` +
+          `\`${INGEST_ABILITY}\` may call \`POST /api/events\` and nothing else but ` +
+          `\`/api/auth/me\` and its own revocation (403 elsewhere).`,
         tag: 'auth',
         public: true,
         body: inputSchema(tokenRequest),

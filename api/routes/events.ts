@@ -4,16 +4,20 @@ import type { UserDirectory } from '../../src/accounts/user-directory.js'
 import { ForbiddenError, UnavailableError } from '../../src/errors.js'
 import { type EventQueue, ingestEvents } from '../../src/ingest/ingest-events.js'
 import { ProducerUnavailableError } from '../../src/metering/producer.js'
+import type { Database } from '../../src/postgres/database.js'
 import { readJsonBody } from '../body.js'
+import { authenticate } from '../middleware/authenticate.js'
 
 /** `POST /api/events`, for producers that do not speak BullMQ. */
-export function eventRoutes(deps: { users: UserDirectory; queue: EventQueue }): Router {
+export function eventRoutes(
+  db: Database,
+  deps: { users: UserDirectory; queue: EventQueue },
+): Router {
   const router = new Router({ prefix: '/api/events' })
 
-  router.post('/', async (ctx) => {
+  router.post('/', authenticate(db, { ability: INGEST_ABILITY }), async (ctx) => {
     // Only admins may be granted the ability, so a user no longer admin loses its use too.
-    const abilities: string[] = ctx.state.abilities ?? []
-    if (!abilities.includes(INGEST_ABILITY) || !ctx.state.user.is_admin) {
+    if (!ctx.state.user.is_admin) {
       throw new ForbiddenError('This token may not send events; it needs the ingest ability.')
     }
 

@@ -212,3 +212,19 @@ test('an ingest token stops working when its owner is no longer an admin', async
 
   t.is((await post(upload('d-2'), plainText)).status, 403)
 })
+
+test('an ingest token is good for sending events only, not its owner’s other rights', async (t) => {
+  const onlyFor = { message: 'This token is only for: ingest.' }
+  for (const path of ['/api/users', '/api/usage?from=2026-08-01&to=2026-08-01']) {
+    const response = await fetch(api.url + path, {
+      headers: { authorization: `Bearer ${ingestToken}` },
+    })
+    t.is(response.status, 403, path)
+    t.deepEqual(await response.json(), onlyFor, path)
+  }
+
+  const me = await fetch(`${api.url}/api/auth/me`, {
+    headers: { authorization: `Bearer ${ingestToken}` },
+  })
+  t.is(me.status, 200)
+})

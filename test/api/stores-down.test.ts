@@ -30,7 +30,8 @@ async function appWithStoresDown() {
     password: 'correct-horse-battery',
     is_admin: true,
   })
-  const { plainText } = await createToken(db, user, 'ops', { abilities: ['ingest'] })
+  const { plainText } = await createToken(db, user, 'ops')
+  const ingest = await createToken(db, user, 'edge', { abilities: ['ingest'] })
 
   const clickhouse = openClickHouse({
     url: `http://127.0.0.1:${await freePort()}`,
@@ -63,6 +64,7 @@ async function appWithStoresDown() {
   return {
     url,
     token: plainText,
+    ingestToken: ingest.plainText,
     stopPostgres,
     async close() {
       server.closeAllConnections()
@@ -80,6 +82,7 @@ test.serial('reads and writes that need a stopped store answer 503 and tell noth
   const rig = await appWithStoresDown()
   t.teardown(() => rig.close())
   const auth = { authorization: `Bearer ${rig.token}`, 'content-type': 'application/json' }
+  const ingest = { ...auth, authorization: `Bearer ${rig.ingestToken}` }
   const event = {
     event_id: 'down-1',
     type: 'usage',
@@ -91,7 +94,7 @@ test.serial('reads and writes that need a stopped store answer 503 and tell noth
   const calls: [string, RequestInit][] = [
     ['/api/usage?from=2026-01-01&to=2026-01-31', { headers: auth }],
     ['/api/analytics?from=2026-01-01&to=2026-01-31', { headers: auth }],
-    ['/api/events', { method: 'POST', headers: auth, body: JSON.stringify(event) }],
+    ['/api/events', { method: 'POST', headers: ingest, body: JSON.stringify(event) }],
   ]
   for (const [path, init] of calls) {
     const response = await fetch(rig.url + path, init)
