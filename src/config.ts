@@ -54,10 +54,12 @@ const schema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
       .default('nukevideo'),
+    CLICKHOUSE_TIMEOUT_MS: bounded(1_000, 600_000).default(30_000),
     FLUSH_BATCH_SIZE: bounded(1, 100_000).default(5_000),
     FLUSH_INTERVAL_MS: bounded(1, 60_000).default(250),
     WORKER_CONCURRENCY: bounded(1, 10_000).default(500),
     DEDUP_HORIZON_SECONDS: bounded(60, 10 * 365 * 24 * 3600).default(7 * 24 * 3600),
+    WORKER_LOCK_MS: bounded(1_000, 600_000).default(30_000),
     BODY_LIMIT: z
       .string()
       .regex(/^\d+(kb|mb)$/i, 'a size such as 1mb or 512kb')
@@ -94,11 +96,18 @@ export interface Config {
   /** Unset: the embedded chDB engine under `dataDir`. */
   clickhouseUrl: string | undefined
   clickhouseDatabase: string
+  /** Longest a ClickHouse request may take before it fails and is retried. */
+  clickhouseTimeoutMs: number
   worker: {
     flushBatchSize: number
     flushIntervalMs: number
     concurrency: number
     dedupHorizonSeconds: number
+    /**
+     * How long a job stays locked to a worker that stopped renewing it (dead
+     * or stalled) before another worker runs it again.
+     */
+    lockMs: number
   }
   admin: { email: string; password: string; name: string } | undefined
 }
@@ -127,11 +136,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: env.QUEUE_PREFIX,
     clickhouseUrl: env.CLICKHOUSE_URL,
     clickhouseDatabase: env.CLICKHOUSE_DATABASE,
+    clickhouseTimeoutMs: env.CLICKHOUSE_TIMEOUT_MS,
     worker: {
       flushBatchSize: env.FLUSH_BATCH_SIZE,
       flushIntervalMs: env.FLUSH_INTERVAL_MS,
       concurrency: env.WORKER_CONCURRENCY,
       dedupHorizonSeconds: env.DEDUP_HORIZON_SECONDS,
+      lockMs: env.WORKER_LOCK_MS,
     },
     admin:
       env.ADMIN_EMAIL && env.ADMIN_PASSWORD

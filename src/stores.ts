@@ -38,6 +38,7 @@ export async function openStores(config: Config, log: Logger): Promise<Stores> {
     url: config.clickhouseUrl,
     dataDir: config.dataDir,
     database: config.clickhouseDatabase,
+    requestTimeoutMs: config.clickhouseTimeoutMs,
     log,
   })
   log.info({ clickhouse: maskUrl(config.clickhouseUrl) ?? 'embedded chDB' }, 'clickhouse')

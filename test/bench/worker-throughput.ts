@@ -121,6 +121,7 @@ const meter: Subject = {
           flushIntervalMs: 250,
           concurrency,
           dedupHorizonSeconds: 3_600,
+          lockMs: 30_000,
         },
       },
       log: testLog,

@@ -24,7 +24,9 @@ test('defaults, with variables set to nothing counting as unset', (t) => {
     flushIntervalMs: 250,
     concurrency: 500,
     dedupHorizonSeconds: 604_800,
+    lockMs: 30_000,
   })
+  t.is(config.clickhouseTimeoutMs, 30_000)
   t.is(config.admin, undefined)
 })
 

@@ -56,6 +56,9 @@ export function startMeteringWorker(deps: MeteringWorkerDeps): MeteringWorker {
       batchSize: config.worker.flushBatchSize,
       intervalMs: config.worker.flushIntervalMs,
       flushWhenJobsWaiting: config.worker.concurrency,
+      // Half the job lock: a dead worker's batch is adopted before its jobs
+      // come back from stalling, so the re-run finds them counted.
+      leaseMs: Math.ceil(config.worker.lockMs / 2),
     },
   )
   const deadLetterQueue = new Queue<DeadLetter>(deadLetterQueueName(queueName), {
@@ -74,6 +77,8 @@ export function startMeteringWorker(deps: MeteringWorkerDeps): MeteringWorker {
     connection: deps.queueRedis,
     prefix,
     concurrency: config.worker.concurrency,
+    lockDuration: config.worker.lockMs,
+    stalledInterval: config.worker.lockMs,
     // A crash-looping worker must not fail events after one stall: the dedup
     // journal makes every re-run safe, so allow many.
     maxStalledCount: 10,
