@@ -1,0 +1,42 @@
+import test from 'ava'
+import { MeterUnderFire } from '../fixtures/chaos.js'
+import { Stack } from '../fixtures/stack.js'
+
+const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 1e9))
+
+let stack: Stack
+
+test.before(async () => {
+  stack = await Stack.start()
+})
+
+test.after.always(async () => {
+  await stack?.close()
+})
+
+test('a worker frozen past its lock while another runs its jobs counts nothing twice', async (t) => {
+  t.log(`seed ${seed}`)
+  const run = await MeterUnderFire.start(stack, { workers: 2, seed })
+  const [frozen] = run.slots as [(typeof run.slots)[number]]
+
+  try {
+    // Frozen once as its INSERT leaves, once at a random moment. The lock is
+    // 2 s: in 5 s the other worker runs the frozen one's jobs and adopts its
+    // batch; the frozen one then wakes and finishes what it was doing.
+    const sending = run.load.send(run.tenant.producer, 600)
+    await run.stall(frozen, 5_000, true)
+    await sending
+
+    const more = run.load.send(run.tenant.producer, 600)
+    await run.stall(frozen, 5_000)
+    await more
+
+    const { failed, stored, expected } = await run.settle()
+    t.log(JSON.stringify(run.report()))
+    t.deepEqual(failed, [])
+    t.deepEqual(stored, expected)
+    t.true(run.logged('adopting batch') >= 1, 'the frozen worker’s batch was taken over')
+  } finally {
+    await run.close()
+  }
+})

@@ -1,0 +1,43 @@
+import test from 'ava'
+import { KILL_POINTS, MeterUnderFire } from '../fixtures/chaos.js'
+import { seededRandom } from '../fixtures/known-load.js'
+import { Stack } from '../fixtures/stack.js'
+
+/** Printed with every run; FAULT_SEED=<seed> replays the same kill points and load. */
+const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 1e9))
+
+let stack: Stack
+
+test.before(async () => {
+  stack = await Stack.start()
+})
+
+test.after.always(async () => {
+  await stack?.close()
+})
+
+test('two workers SIGKILLed at every kill point lose nothing and double nothing', async (t) => {
+  t.log(`seed ${seed}`)
+  const run = await MeterUnderFire.start(stack, { workers: 2, seed })
+  const random = seededRandom(seed)
+
+  try {
+    // Each kill point twice, in a seeded order, each while a slice of the load is in flight.
+    const points = [...KILL_POINTS, ...KILL_POINTS].sort(() => random() - 0.5)
+    for (const point of points) {
+      const sending = run.load.send(run.tenant.producer, 250)
+      const slot = run.slots[Math.floor(random() * run.slots.length)]
+      await run.kill(slot as (typeof run.slots)[number], point, random)
+      await sending
+    }
+    await run.load.send(run.tenant.producer, 250)
+
+    const { failed, stored, expected } = await run.settle()
+    t.log(JSON.stringify(run.report()))
+    t.deepEqual(failed, [])
+    t.deepEqual(stored, expected)
+    t.is(run.faults['kill insert-stored'], 2)
+  } finally {
+    await run.close()
+  }
+})
