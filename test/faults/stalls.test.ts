@@ -14,7 +14,7 @@ test.after.always(async () => {
   await stack?.close()
 })
 
-test('a worker frozen past its lock while another runs its jobs counts nothing twice', async (t) => {
+test('a worker frozen past its lock while another runs its jobs doubles nothing', async (t) => {
   t.log(`seed ${seed}`)
   const run = await MeterUnderFire.start(stack, { workers: 2, seed })
   const [frozen] = run.slots as [(typeof run.slots)[number]]
