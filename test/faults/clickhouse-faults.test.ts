@@ -76,3 +76,28 @@ test.serial('inserts stored on the server whose answers were lost count once', a
     'answers were lost after the server acted',
   )
 })
+
+test.serial('a worker stopped while its ClickHouse is down hands its batch on', async (t) => {
+  t.log(`seed ${seed}`)
+  const run = await MeterUnderFire.start(stack, { workers: 2, seed })
+  const [stopping, other] = run.slots as [(typeof run.slots)[number], (typeof run.slots)[number]]
+
+  try {
+    await stopping.proxy.set('refuse')
+    await other.proxy.set('refuse')
+    await run.load.send(run.tenant.producer, 400)
+    await other.proxy.set('pass')
+
+    // It stops taking jobs, retries until its close deadline, then leaves
+    // its claimed batch journalled for the other worker and exits.
+    t.is(await stopping.process.stop(), 0)
+    await run.load.send(run.tenant.producer, 200)
+    const { failed, stored, expected } = await run.settle()
+
+    t.deepEqual(failed, [])
+    t.deepEqual(stored, expected)
+    t.true(run.logged('adopting batch') >= 1, 'the stopped worker’s batch was adopted')
+  } finally {
+    await run.close()
+  }
+})
