@@ -23,13 +23,8 @@ test('a worker frozen past its lock while another runs its jobs doubles nothing'
     // Frozen once as its INSERT leaves, once at a random moment. The lock is
     // 2 s: in 5 s the other worker runs the frozen one's jobs and adopts its
     // batch; the frozen one then wakes and finishes what it was doing.
-    const sending = run.load.send(run.tenant.producer, 600)
-    await run.stall(frozen, 5_000, true)
-    await sending
-
-    const more = run.load.send(run.tenant.producer, 600)
-    await run.stall(frozen, 5_000)
-    await more
+    await run.whileSending(() => run.stall(frozen, 5_000, true))
+    await run.whileSending(() => run.stall(frozen, 5_000))
 
     const { failed, stored, expected } = await run.settle()
     t.log(JSON.stringify(run.report()))
