@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { registerAdminCommand } from './admin-command.js'
 import { describeFailure, EXIT } from './cli-errors.js'
+import { registerDeadLetterCommands } from './dead-letter-commands.js'
 import { registerMigrateCommand } from './migrate-command.js'
 import { type CliIo, CliRuntime } from './runtime.js'
 import { registerTokenCommands } from './token-commands.js'
@@ -22,6 +23,7 @@ export function createProgram(rt: CliRuntime): Command {
   registerAdminCommand(program, rt)
   registerTokenCommands(program, rt)
   registerMigrateCommand(program, rt)
+  registerDeadLetterCommands(program, rt)
   return program
 }
 
