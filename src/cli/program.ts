@@ -5,6 +5,7 @@ import { registerDeadLetterCommands } from './dead-letter-commands.js'
 import { registerMigrateCommand } from './migrate-command.js'
 import { type CliIo, CliRuntime } from './runtime.js'
 import { registerTokenCommands } from './token-commands.js'
+import { registerUsageCommands } from './usage-export.js'
 
 /** The command tree; settings made here before the commands are added reach every one. */
 export function createProgram(rt: CliRuntime): Command {
@@ -24,6 +25,7 @@ export function createProgram(rt: CliRuntime): Command {
   registerTokenCommands(program, rt)
   registerMigrateCommand(program, rt)
   registerDeadLetterCommands(program, rt)
+  registerUsageCommands(program, rt)
   return program
 }
 
