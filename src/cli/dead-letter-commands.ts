@@ -15,11 +15,12 @@ const shownEventChars = 300
 
 function describeLetter({ id, letter }: ParkedLetter): string[] {
   const source = letter.source
-  const position = source?.index === null || source?.index === undefined ? '' : ` #${source.index}`
+  const position = typeof source?.index === 'number' ? ` #${source.index}` : ''
   const event = JSON.stringify(letter.event) ?? 'undefined'
   const shown = event.length > shownEventChars ? `${event.slice(0, shownEventChars)}… (cut)` : event
+  const from = `from ${source?.job_name} job ${source?.job_id}${position}`
   return [
-    `${id}  rejected ${letter.rejected_at}  from ${source?.job_name} job ${source?.job_id}${position}`,
+    `${id}  rejected ${letter.rejected_at}  ${from}`,
     `  reason: ${letter.reason}`,
     `  event: ${shown}`,
   ]
