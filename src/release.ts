@@ -1,11 +1,9 @@
 import { ensureAdmin } from './accounts/bootstrap.js'
-import { openClickHouse } from './clickhouse/client.js'
-import { migrateClickHouse } from './clickhouse/migrate.js'
 import { loadConfig } from './config.js'
 import { createLogger } from './logger.js'
-import { openDatabase } from './postgres/database.js'
-import { migratePostgres } from './postgres/migrate.js'
-import { startPgliteServer } from './postgres/pglite-server.js'
+import { migrateStores } from './migrate-stores.js'
+import { runShutdown } from './shutdown.js'
+import { openAccountStore, openClickHouseStore } from './stores.js'
 
 /**
  * The `release` process: migrates PostgreSQL and ClickHouse, then makes sure
@@ -15,26 +13,17 @@ async function main(): Promise<void> {
   const config = loadConfig()
   const log = createLogger(config.logLevel, 'release')
 
-  const pglite = config.databaseUrl
-    ? undefined
-    : await startPgliteServer({ dataDir: config.dataDir, log })
-  const db = await openDatabase(config.databaseUrl ?? (pglite as { url: string }).url, log)
-  const clickhouse = openClickHouse({
-    url: config.clickhouseUrl,
-    dataDir: config.dataDir,
-    database: config.clickhouseDatabase,
-    log,
-  })
-
+  const accounts = await openAccountStore(config, log)
+  const clickhouse = openClickHouseStore(config, log)
   try {
-    const postgres = await migratePostgres(db, log)
-    const analytics = await migrateClickHouse(clickhouse, log)
-    log.info({ postgres, clickhouse: analytics }, 'migrations applied')
-    if (config.admin) await ensureAdmin(db, config.admin, log)
+    await migrateStores({ db: accounts.db, clickhouse }, log)
+    if (config.admin) await ensureAdmin(accounts.db, config.admin, log)
   } finally {
-    await clickhouse.close()
-    await db.close()
-    await pglite?.close()
+    const closed = await runShutdown(
+      [{ name: 'clickhouse', run: () => clickhouse.close() }, ...accounts.shutdownSteps()],
+      log,
+    )
+    if (!closed) process.exitCode = 1
   }
 }
 

@@ -1,4 +1,3 @@
-import path from 'node:path'
 import type { Redis } from 'ioredis'
 import { type ClickHouse, openClickHouse } from './clickhouse/client.js'
 import type { Config } from './config.js'
@@ -27,27 +26,13 @@ export interface Stores {
  * runs them in a process of their own and hands out their URLs instead.
  */
 export async function openStores(config: Config, log: Logger): Promise<Stores> {
-  const pglite = config.databaseUrl
-    ? undefined
-    : await startPgliteServer({ dataDir: path.join(config.dataDir), log })
-  const databaseUrl = config.databaseUrl ?? (pglite as { url: string }).url
-  log.info({ database: maskUrl(databaseUrl), embedded: !config.databaseUrl }, 'postgres')
-  const db = await openDatabase(databaseUrl, log)
-
-  const clickhouse = openClickHouse({
-    url: config.clickhouseUrl,
-    dataDir: config.dataDir,
-    database: config.clickhouseDatabase,
-    requestTimeoutMs: config.clickhouseTimeoutMs,
-    log,
-  })
-  log.info({ clickhouse: maskUrl(config.clickhouseUrl) ?? 'embedded chDB' }, 'clickhouse')
-
+  const accounts = await openAccountStore(config, log)
+  const clickhouse = openClickHouseStore(config, log)
   const queueRedis = createRedis(config.redisUrl, 'queue', log)
   const commandRedis = createRedis(config.redisUrl, 'commands', log)
 
   return {
-    db,
+    db: accounts.db,
     clickhouse,
     queueRedis,
     commandRedis,
@@ -57,10 +42,61 @@ export async function openStores(config: Config, log: Logger): Promise<Stores> {
         run: async () => void (await Promise.all([quit(queueRedis), quit(commandRedis)])),
       },
       { name: 'clickhouse', run: () => clickhouse.close() },
+      ...accounts.shutdownSteps(),
+    ],
+  }
+}
+
+export interface AccountStore {
+  db: Database
+  /** Closing steps: the connection pool, then the embedded server when this process runs it. */
+  shutdownSteps(): ShutdownStep[]
+}
+
+/**
+ * Opens PostgreSQL: `DATABASE_URL`, or else the embedded PGlite under
+ * `dataDir`, served by this process.
+ */
+export async function openAccountStore(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  log: Logger,
+): Promise<AccountStore> {
+  const pglite = config.databaseUrl
+    ? undefined
+    : await startPgliteServer({ dataDir: config.dataDir, log })
+  const databaseUrl = config.databaseUrl ?? (pglite as { url: string }).url
+  log.info({ database: maskUrl(databaseUrl), embedded: !config.databaseUrl }, 'postgres')
+
+  let db: Database
+  try {
+    db = await openDatabase(databaseUrl, log)
+  } catch (err) {
+    await pglite?.close()
+    throw err
+  }
+  return {
+    db,
+    shutdownSteps: () => [
       { name: 'postgres', run: () => db.close() },
       ...(pglite ? [{ name: 'pglite', run: () => pglite.close() }] : []),
     ],
   }
+}
+
+/** Opens ClickHouse: `CLICKHOUSE_URL`, or else the embedded chDB under `dataDir`. */
+export function openClickHouseStore(
+  config: Pick<Config, 'clickhouseUrl' | 'dataDir' | 'clickhouseDatabase' | 'clickhouseTimeoutMs'>,
+  log: Logger,
+): ClickHouse {
+  const clickhouse = openClickHouse({
+    url: config.clickhouseUrl,
+    dataDir: config.dataDir,
+    database: config.clickhouseDatabase,
+    requestTimeoutMs: config.clickhouseTimeoutMs,
+    log,
+  })
+  log.info({ clickhouse: maskUrl(config.clickhouseUrl) ?? 'embedded chDB' }, 'clickhouse')
+  return clickhouse
 }
 
 async function quit(redis: Redis): Promise<void> {

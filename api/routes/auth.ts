@@ -1,5 +1,6 @@
 import { Router } from '@koa/router'
 import { z } from 'zod'
+import { tokenName } from '../../src/accounts/account-fields.js'
 import type { User } from '../../src/accounts/models.js'
 import { verifyAgainstDecoy, verifyPassword } from '../../src/accounts/passwords.js'
 import { issueLoggedToken, revokeLoggedToken } from '../../src/accounts/token-actions.js'
@@ -7,7 +8,6 @@ import { TOKEN_ABILITIES } from '../../src/accounts/tokens.js'
 import { findUserByEmail, toUserJson } from '../../src/accounts/users.js'
 import { ForbiddenError, ValidationError } from '../../src/errors.js'
 import type { Database } from '../../src/postgres/database.js'
-import { isStorableString, storableTextRule } from '../../src/storable-text.js'
 import { parseBody } from '../body.js'
 import { authenticate } from '../middleware/authenticate.js'
 
@@ -16,7 +16,7 @@ const badCredentials = 'These credentials do not match our records.'
 export const tokenRequest = z.strictObject({
   email: z.string().trim().max(255).pipe(z.email()),
   password: z.string().min(1).max(200),
-  name: z.string().trim().min(1).max(255).refine(isStorableString, storableTextRule).default('api'),
+  name: tokenName.default('api'),
   abilities: z.array(z.enum(TOKEN_ABILITIES)).max(TOKEN_ABILITIES.length).default([]),
 })
 

@@ -1,6 +1,7 @@
 import { Router } from '@koa/router'
 import type { Context } from 'koa'
 import { z } from 'zod'
+import { userFields } from '../../src/accounts/account-fields.js'
 import type { Actor } from '../../src/accounts/admin-guard.js'
 import {
   createUserAs,
@@ -12,7 +13,6 @@ import {
 import { toUserJson } from '../../src/accounts/users.js'
 import { NotFoundError } from '../../src/errors.js'
 import type { Database } from '../../src/postgres/database.js'
-import { isStorableString, storableTextRule } from '../../src/storable-text.js'
 import { parseBody } from '../body.js'
 import { requireAdmin } from '../middleware/authenticate.js'
 import { pageMeta, pageQuerySchema, pageWindow } from '../pagination.js'
@@ -20,13 +20,6 @@ import { parseQuery } from '../query.js'
 
 /** Largest value of the `users.id` column (PostgreSQL `integer`). */
 const maxUserId = 2_147_483_647
-
-const userFields = {
-  name: z.string().trim().min(1).max(255).refine(isStorableString, storableTextRule),
-  email: z.string().trim().max(255).pipe(z.email()),
-  is_admin: z.boolean(),
-  password: z.string().min(8).max(200),
-}
 
 /** The body of `POST /api/users`. */
 export const createUserBody = z.strictObject(userFields)

@@ -3,12 +3,7 @@ import { loadConfig } from '../config.js'
 import { createLogger } from '../logger.js'
 import { startPgliteServer } from '../postgres/pglite-server.js'
 import { onSignals, runShutdown } from '../shutdown.js'
-
-/** What the embedded process tells its parent once both stores are served. */
-export interface EmbeddedUrls {
-  databaseUrl?: string
-  clickhouseUrl?: string
-}
+import type { EmbeddedUrls } from './urls-file.js'
 
 /**
  * Serves the embedded stores to the other processes of one machine: PGlite

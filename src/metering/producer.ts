@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto'
-import { type JobsOptions, Queue } from 'bullmq'
+import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { pino } from 'pino'
 import type { Logger } from '../logger.js'
 import { createRedis } from '../redis.js'
 import { describeFieldErrors, type FieldErrors, fieldErrors } from '../validation.js'
 import { type EventInput, eventSchema, MAX_BATCH_EVENTS } from './event-schema.js'
-import { JOB_NAMES, METERING_QUEUE } from './queues.js'
+import { JOB_NAMES, METERING_JOB_OPTIONS, METERING_QUEUE } from './queues.js'
 
 /** The event was refused before it reached the queue; fix it, do not retry it. */
 export class InvalidEventError extends Error {
@@ -40,9 +40,6 @@ interface Common {
 }
 
 const encodingMetrics = { cpu: 'encoding_cpu', gpu: 'encoding_gpu' } as const
-
-/** Retries belong to the worker's stores being down, never to bad input. */
-const jobOptions: JobsOptions = { attempts: 10, backoff: { type: 'exponential', delay: 1_000 } }
 
 /**
  * Enqueues metering events for the worker. Every event is validated here with
@@ -154,7 +151,7 @@ export class MeteringProducer {
 
   private async add(name: string, data: unknown, jobId: string): Promise<void> {
     try {
-      await this.queue.add(name, data, { ...jobOptions, jobId })
+      await this.queue.add(name, data, { ...METERING_JOB_OPTIONS, jobId })
     } catch (err) {
       throw new ProducerUnavailableError('Redis did not take the job', { cause: err })
     }

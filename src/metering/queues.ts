@@ -1,3 +1,5 @@
+import type { JobsOptions } from 'bullmq'
+
 /**
  * The queues and job names of the meter, declared once. Producers in any
  * language follow this contract: queue `metering`; a job named `event` carries
@@ -18,11 +20,28 @@ export function dedupKeyBase(queuePrefix: string, queueName = METERING_QUEUE): s
   return `${queuePrefix}:${queueName}:dedup`
 }
 
+/** Retries belong to the worker's stores being down, never to bad input. */
+export const METERING_JOB_OPTIONS: JobsOptions = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1_000 },
+}
+
 /** A dead-lettered event: the event as received and why it was refused. */
 export interface DeadLetter {
+  /** One event, or the whole data of a job that held no readable events. */
   event: unknown
   errors: Record<string, string[]>
   reason: string
-  source: { queue: string; job_id: string; job_name: string; index: number | null }
+  source: {
+    queue: string
+    job_id: string
+    job_name: string
+    index: number | null
+    /**
+     * When the source job was enqueued: the day of an event without
+     * `occurred_at`. Absent from letters parked before it was recorded.
+     */
+    enqueued_at?: string
+  }
   rejected_at: string
 }

@@ -33,6 +33,7 @@ export class DeadLetters {
             job_id: String(source.id),
             job_name: source.name,
             index: rejection.index,
+            enqueued_at: new Date(source.timestamp).toISOString(),
           },
           rejected_at: rejectedAt,
         },
