@@ -22,6 +22,7 @@ export function createLogger(level: string, name: string): Logger {
         'config.databaseUrl',
         'config.redisUrl',
         'config.clickhouseUrl',
+        'config.adminSession.secret',
       ],
       censor: '[redacted]',
     },
