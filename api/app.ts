@@ -1,22 +1,27 @@
 import { Router } from '@koa/router'
 import type { Redis } from 'ioredis'
 import Koa from 'koa'
+import type { Registry } from 'prom-client'
 import { UserDirectory } from '../src/accounts/user-directory.js'
 import type { ClickHouse } from '../src/clickhouse/client.js'
 import type { Config } from '../src/config.js'
 import type { EventQueue } from '../src/ingest/ingest-events.js'
 import type { Logger } from '../src/logger.js'
+import type { WatchedQueues } from '../src/metering/watched-queues.js'
+import { registerQueueFigures } from '../src/metrics/queue-figures.js'
 import type { Database } from '../src/postgres/database.js'
 import { checkReadiness, type StoreName } from '../src/readiness.js'
 import { jsonBodyOnDemand } from './body.js'
 import { authenticate } from './middleware/authenticate.js'
 import { errorHandler } from './middleware/errors.js'
+import { httpMetrics } from './middleware/http-metrics.js'
 import { requestId } from './middleware/request-id.js'
 import { buildOpenApiDocument } from './openapi/document.js'
 import { activityLogRoutes } from './routes/activity-log.js'
 import { analyticsRoutes } from './routes/analytics.js'
 import { authRoutes } from './routes/auth.js'
 import { eventRoutes } from './routes/events.js'
+import { metricsRoutes } from './routes/metrics.js'
 import { usageRoutes } from './routes/usage.js'
 import { userRoutes } from './routes/users.js'
 
@@ -29,6 +34,10 @@ export interface ApiDeps {
   events: EventQueue
   /** Asked by `/readyz`; the API's own commands use no Redis of their own. */
   redis: Redis
+  /** The queues `/metrics` reports on. */
+  queues: WatchedQueues
+  /** The process's registry: `/metrics` serves it, the app adds HTTP and queue figures. */
+  metrics: Registry
 }
 
 /** Builds the Koa application; listening and shutdown belong to the caller. */
@@ -37,8 +46,10 @@ export function createApp(deps: ApiDeps): Koa {
   app.on('error', (err) => deps.log.debug({ err }, 'koa error event'))
 
   app.use(requestId)
+  app.use(httpMetrics(deps.metrics))
   app.use(errorHandler(deps.log))
   app.use(jsonBodyOnDemand(deps.config.http.bodyLimit))
+  registerQueueFigures(deps.metrics, deps.queues)
 
   const open = new Router()
   open.get('/healthz', (ctx) => {
@@ -57,6 +68,7 @@ export function createApp(deps: ApiDeps): Koa {
     ctx.body = openApi
   })
   app.use(open.routes())
+  app.use(metricsRoutes(deps.db, deps.metrics).routes())
   app.use(authRoutes(deps.db).routes())
 
   const secured = new Router()
