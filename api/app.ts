@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { Router } from '@koa/router'
 import type { Redis } from 'ioredis'
 import Koa from 'koa'
@@ -11,6 +12,8 @@ import type { WatchedQueues } from '../src/metering/watched-queues.js'
 import { registerQueueFigures } from '../src/metrics/queue-figures.js'
 import type { Database } from '../src/postgres/database.js'
 import { checkReadiness, type StoreName } from '../src/readiness.js'
+import { adminConsole } from './admin/admin-console.js'
+import { AdminSessions } from './admin/sessions.js'
 import { jsonBodyOnDemand } from './body.js'
 import { authenticate } from './middleware/authenticate.js'
 import { errorHandler } from './middleware/errors.js'
@@ -26,7 +29,7 @@ import { usageRoutes } from './routes/usage.js'
 import { userRoutes } from './routes/users.js'
 
 export interface ApiDeps {
-  config: Pick<Config, 'http'>
+  config: Pick<Config, 'http' | 'adminSession'>
   log: Logger
   db: Database
   clickhouse: ClickHouse
@@ -34,7 +37,7 @@ export interface ApiDeps {
   events: EventQueue
   /** Asked by `/readyz`; the API's own commands use no Redis of their own. */
   redis: Redis
-  /** The queues `/metrics` reports on. */
+  /** The queues Bull Board shows and `/metrics` reports on. */
   queues: WatchedQueues
   /** The process's registry: `/metrics` serves it, the app adds HTTP and queue figures. */
   metrics: Registry
@@ -49,6 +52,7 @@ export function createApp(deps: ApiDeps): Koa {
   app.use(httpMetrics(deps.metrics))
   app.use(errorHandler(deps.log))
   app.use(jsonBodyOnDemand(deps.config.http.bodyLimit))
+  app.use(adminConsole({ ...deps, sessions: adminSessions(deps) }))
   registerQueueFigures(deps.metrics, deps.queues)
 
   const open = new Router()
@@ -83,4 +87,15 @@ export function createApp(deps: ApiDeps): Koa {
   app.use(eventRoutes(deps.db, events).routes())
 
   return app
+}
+
+function adminSessions(deps: ApiDeps): AdminSessions {
+  const { secret, ttlMinutes } = deps.config.adminSession
+  if (secret) return new AdminSessions(secret, ttlMinutes)
+
+  deps.log.warn(
+    'ADMIN_SESSION_SECRET is unset: dashboard sign-ins end when this process stops ' +
+      'and are not honoured by other web processes',
+  )
+  return new AdminSessions(randomBytes(32), ttlMinutes)
 }

@@ -44,10 +44,17 @@ test.after.always(async () => {
   await postgres?.close()
 })
 
-/** Every `METHOD /path` the app's Koa routers answer, path parameters written `{id}`. */
+/**
+ * Every `METHOD /path` the app's Koa routers answer, path parameters written
+ * `{id}`. The queue dashboard under `/admin` (a sign-in form and Bull Board)
+ * is for browsers, mounted as one middleware, and outside the document.
+ */
 function appRoutes(): string[] {
   const app = createApp({
-    config: { http: { port: 0, host: '127.0.0.1', bodyLimit: '1mb' } },
+    config: {
+      http: { port: 0, host: '127.0.0.1', bodyLimit: '1mb' },
+      adminSession: { secret: 'x'.repeat(32), ttlMinutes: 60 },
+    },
     log: { debug: () => undefined } as never,
     db: postgres.db,
     clickhouse,

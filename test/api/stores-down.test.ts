@@ -47,7 +47,10 @@ async function appWithStoresDown() {
   const redis = createRedis(redisUrl, 'commands', log)
   const queues = watchQueues(redis, 'bull', log)
   const app = createApp({
-    config: { http: { port: 0, host: '127.0.0.1', bodyLimit: '1mb' } },
+    config: {
+      http: { port: 0, host: '127.0.0.1', bodyLimit: '1mb' },
+      adminSession: { secret: 'x'.repeat(32), ttlMinutes: 60 },
+    },
     log,
     db,
     clickhouse,
