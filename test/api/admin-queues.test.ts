@@ -85,7 +85,7 @@ test('anonymous visitors are sent to sign in for pages and refused everywhere el
   t.is(await stateOf(jobId), 'delayed')
 })
 
-test('bearer tokens: an admin may use the board, a member or an ingest token may not', async (t) => {
+test('with bearer tokens an admin may use the board, a member or ingest token not', async (t) => {
   const member = await userWithToken(rig.postgres.db, 'board-member')
   const ingest = await createToken(rig.postgres.db, rig.admin.user, 'edge', {
     abilities: ['ingest'],
