@@ -4,6 +4,8 @@ import { ensureAdmin } from '../src/accounts/bootstrap.js'
 import { loadConfig } from '../src/config.js'
 import { LazyEventQueue } from '../src/ingest/lazy-producer.js'
 import { createLogger } from '../src/logger.js'
+import { watchQueues } from '../src/metering/watched-queues.js'
+import { createProcessRegistry } from '../src/metrics/registry.js'
 import { onSignals, runShutdown } from '../src/shutdown.js'
 import { openStores } from '../src/stores.js'
 import { createApp } from './app.js'
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
     prefix: config.queuePrefix,
     log: log.child({ part: 'producer' }),
   })
+  const queues = watchQueues(stores.commandRedis, config.queuePrefix, log)
   const app = createApp({
     config,
     log,
@@ -27,6 +30,8 @@ async function main(): Promise<void> {
     clickhouse: stores.clickhouse,
     events,
     redis: stores.commandRedis,
+    queues,
+    metrics: createProcessRegistry(),
   })
   const server = createServer(app.callback())
   server.keepAliveTimeout = 65_000
@@ -48,6 +53,7 @@ async function main(): Promise<void> {
             }),
         },
         { name: 'producer', run: () => events.close() },
+        { name: 'queues', run: () => queues.close() },
         ...stores.shutdownSteps(),
       ],
       log,

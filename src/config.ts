@@ -75,6 +75,14 @@ const schema = z
       .optional()
       .or(z.literal('').transform(() => undefined)),
     ADMIN_NAME: z.string().min(1).max(255).default('Administrator'),
+    ADMIN_SESSION_SECRET: z
+      .string()
+      .min(32, 'must be at least 32 characters')
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    ADMIN_SESSION_MINUTES: bounded(5, 24 * 60).default(60),
+    METRICS_PORT: port.default(9464),
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   })
   .refine((env) => Boolean(env.ADMIN_EMAIL) === Boolean(env.ADMIN_PASSWORD), {
     message: 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
@@ -110,6 +118,14 @@ export interface Config {
     lockMs: number
   }
   admin: { email: string; password: string; name: string } | undefined
+  /** Sign-ins to the queue dashboard (web). */
+  adminSession: {
+    /** Signs the session cookie; unset: a random key per process. */
+    secret: string | undefined
+    ttlMinutes: number
+  }
+  /** The worker's own Prometheus endpoint; port 0 turns it off. */
+  metrics: { port: number; host: string }
 }
 
 /**
@@ -148,5 +164,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       env.ADMIN_EMAIL && env.ADMIN_PASSWORD
         ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD, name: env.ADMIN_NAME }
         : undefined,
+    adminSession: { secret: env.ADMIN_SESSION_SECRET, ttlMinutes: env.ADMIN_SESSION_MINUTES },
+    metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST },
   }
 }

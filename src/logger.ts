@@ -30,6 +30,7 @@ export function createLogger(
           'config.databaseUrl',
           'config.redisUrl',
           'config.clickhouseUrl',
+          'config.adminSession.secret',
         ],
         censor: '[redacted]',
       },

@@ -14,7 +14,8 @@ export interface TokenRule {
 
 /**
  * Admits a request carrying `Authorization: Bearer <token>` of a live token
- * and user: `ctx.state.user` is the User, `ctx.state.tokenId` the token's id.
+ * and user: `ctx.state.user` is the User, `ctx.state.tokenId` the token's id,
+ * `ctx.state.abilities` what the token was granted (none for most).
  * Every other request stops here with 401, whatever the reason, so a caller
  * cannot tell a revoked token from one that never existed.
  *
@@ -38,6 +39,7 @@ export function authenticate(db: Database, rule: TokenRule = {}) {
 
     ctx.state.user = owner.user
     ctx.state.tokenId = owner.token.id
+    ctx.state.abilities = abilities
     await next()
   }
 }

@@ -1,4 +1,4 @@
-import { INGEST_ABILITY, TOKEN_ABILITIES } from '../../src/accounts/tokens.js'
+import { INGEST_ABILITY, METRICS_ABILITY, TOKEN_ABILITIES } from '../../src/accounts/tokens.js'
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, pageQuerySchema } from '../pagination.js'
 import { activityQuerySchema } from '../routes/activity-log.js'
 import { tokenRequest } from '../routes/auth.js'
@@ -36,8 +36,9 @@ function authPaths(): Record<string, JsonSchema> {
           `The token is shown once and stored only as a hash. Wrong credentials are a 422 ` +
           `naming \`email\`. \`abilities\` (${TOKEN_ABILITIES.join(', ')}) make a token for ` +
           `those routes only; only an admin may ask for any, others get 403. A token with ` +
-          `\`${INGEST_ABILITY}\` may call \`POST /api/events\` and nothing else but ` +
-          `\`/api/auth/me\` and its own revocation (403 elsewhere).`,
+          `\`${INGEST_ABILITY}\` may call \`POST /api/events\`, one with \`${METRICS_ABILITY}\` ` +
+          `\`GET /metrics\`, and nothing else but \`/api/auth/me\` and its own revocation ` +
+          `(403 elsewhere).`,
         tag: 'auth',
         public: true,
         body: inputSchema(tokenRequest),

@@ -20,8 +20,8 @@ const storeChecks = {
   additionalProperties: false,
 }
 
-/** The routes anyone may call: liveness, readiness and this document. */
-function publicPaths(): Record<string, JsonSchema> {
+/** Liveness, readiness, metrics and this document: all but metrics open to anyone. */
+function operationPaths(): Record<string, JsonSchema> {
   return {
     '/healthz': {
       get: operation({
@@ -61,6 +61,26 @@ function publicPaths(): Record<string, JsonSchema> {
         errors: [503],
       }),
     },
+    '/metrics': {
+      get: operation({
+        operationId: 'metrics',
+        summary: "Prometheus metrics of this web process and the queue's figures",
+        description:
+          "For an admin's ordinary token or a token with the `metrics` ability (any other " +
+          'token gets 403). HTTP requests by route pattern and status with their latency, ' +
+          'jobs of the `metering` queue by state, dead letters, the age of the oldest ' +
+          'waiting job, and process figures. The metering worker serves its own event and ' +
+          'flush counters on `METRICS_PORT`.',
+        tag: 'operations',
+        success: {
+          status: 200,
+          description: 'Prometheus text exposition format 0.0.4.',
+          contentType: 'text/plain; version=0.0.4',
+          schema: { type: 'string' },
+        },
+        errors: [403, 503],
+      }),
+    },
     '/api/openapi.json': {
       get: operation({
         operationId: 'openApiDocument',
@@ -98,9 +118,9 @@ export function buildOpenApiDocument(options: { bodyLimit: string }): JsonSchema
       { name: 'usage', description: "The caller's metered usage." },
       { name: 'analytics', description: 'Platform figures, admins only.' },
       { name: 'events', description: 'Metering events over HTTP, with the ingest ability.' },
-      { name: 'operations', description: 'Liveness and this document.' },
+      { name: 'operations', description: 'Liveness, readiness, metrics and this document.' },
     ],
-    paths: { ...accountPaths(), ...meteringPaths(), ...publicPaths() },
+    paths: { ...accountPaths(), ...meteringPaths(), ...operationPaths() },
     components: {
       securitySchemes: {
         bearer: {

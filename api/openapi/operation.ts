@@ -11,8 +11,8 @@ export interface OperationSpec {
   parameters?: Parameter[]
   /** The JSON request body; its routes also answer 400, 413 and 415. */
   body?: JsonSchema
-  /** The success status and, unless it is 204, its JSON body. */
-  success: { status: number; description: string; schema?: JsonSchema }
+  /** The success status and, unless it is 204, its body (JSON unless `contentType` says). */
+  success: { status: number; description: string; schema?: JsonSchema; contentType?: string }
   /** Error statuses the route answers beyond those its body and token imply. */
   errors: number[]
 }
@@ -24,15 +24,13 @@ export const errorResponseRef = (status: number) => ({
 
 /** The OpenAPI operation of a route, with the error statuses it really answers. */
 export function operation(spec: OperationSpec): JsonSchema {
-  const { status, description, schema } = spec.success
+  const { status, description, schema, contentType = 'application/json' } = spec.success
   const statuses = new Set(spec.errors)
   if (!spec.public) statuses.add(401)
   if (spec.body) for (const bodyStatus of [400, 413, 415]) statuses.add(bodyStatus)
 
   const responses: Record<string, JsonSchema> = {
-    [status]: schema
-      ? { description, content: { 'application/json': { schema } } }
-      : { description },
+    [status]: schema ? { description, content: { [contentType]: { schema } } } : { description },
   }
   for (const errorStatus of [...statuses].sort((a, b) => a - b)) {
     responses[errorStatus] = errorResponseRef(errorStatus)

@@ -21,7 +21,11 @@ export const tokenRequest = z.strictObject({
 })
 
 /** The password check runs even for unknown e-mails, so timing reveals no accounts. */
-async function checkCredentials(db: Database, email: string, password: string): Promise<User> {
+export async function checkCredentials(
+  db: Database,
+  email: string,
+  password: string,
+): Promise<User> {
   const user = await findUserByEmail(db, email)
   const valid = user
     ? await verifyPassword(user.password_hash, password)

@@ -6,8 +6,11 @@ import type { ApiToken, User } from './models.js'
 /** The ability that lets a token send events over HTTP. */
 export const INGEST_ABILITY = 'ingest'
 
+/** The ability that lets a token read `GET /metrics`, for a Prometheus scraper. */
+export const METRICS_ABILITY = 'metrics'
+
 /** What a token may do beyond reading as its user; only admins may be granted any. */
-export const TOKEN_ABILITIES = [INGEST_ABILITY] as const
+export const TOKEN_ABILITIES = [INGEST_ABILITY, METRICS_ABILITY] as const
 
 /** How stale `last_used_at` may get before a request writes it again. */
 const lastUsedResolutionMs = 60_000

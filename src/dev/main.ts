@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -82,6 +83,9 @@ async function main(): Promise<void> {
       ...process.env,
       ...(urls.databaseUrl ? { DATABASE_URL: urls.databaseUrl } : {}),
       ...(urls.clickhouseUrl ? { CLICKHOUSE_URL: urls.clickhouseUrl } : {}),
+      // One web process here: a key for this run keeps dashboard sign-ins working.
+      ADMIN_SESSION_SECRET:
+        process.env.ADMIN_SESSION_SECRET || randomBytes(32).toString('base64url'),
     }
 
     const release = fork(entry('../release.ts'), [], { ...own, env })
@@ -95,7 +99,8 @@ async function main(): Promise<void> {
       stopWhenGone(name, children.add(name, fork(entry(file), [], { ...own, env })))
     }
     await listening(children.find('web') as ChildProcess)
-    log.info({ url: `http://127.0.0.1:${config.http.port}` }, 'NukeVideo Metering is running')
+    const url = `http://127.0.0.1:${config.http.port}`
+    log.info({ url, dashboard: `${url}/admin/queues` }, 'NukeVideo Metering is running')
   } catch (err) {
     log.error({ err }, 'start-up failed')
     await stop(1)

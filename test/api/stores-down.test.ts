@@ -6,6 +6,8 @@ import { createToken } from '../../src/accounts/tokens.js'
 import { createUser } from '../../src/accounts/users.js'
 import { openClickHouse } from '../../src/clickhouse/client.js'
 import { LazyEventQueue } from '../../src/ingest/lazy-producer.js'
+import { watchQueues } from '../../src/metering/watched-queues.js'
+import { createProcessRegistry } from '../../src/metrics/registry.js'
 import { openDatabase } from '../../src/postgres/database.js'
 import { migratePostgres } from '../../src/postgres/migrate.js'
 import { startPgliteServer } from '../../src/postgres/pglite-server.js'
@@ -43,13 +45,19 @@ async function appWithStoresDown() {
   const redisUrl = `redis://127.0.0.1:${await freePort()}`
   const events = new LazyEventQueue({ redisUrl })
   const redis = createRedis(redisUrl, 'commands', log)
+  const queues = watchQueues(redis, 'bull', log)
   const app = createApp({
-    config: { http: { port: 0, host: '127.0.0.1', bodyLimit: '1mb' } },
+    config: {
+      http: { port: 0, host: '127.0.0.1', bodyLimit: '1mb' },
+      adminSession: { secret: 'x'.repeat(32), ttlMinutes: 60 },
+    },
     log,
     db,
     clickhouse,
     events,
     redis,
+    queues,
+    metrics: createProcessRegistry(),
   })
   const server = app.listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
@@ -70,6 +78,7 @@ async function appWithStoresDown() {
       server.closeAllConnections()
       server.close()
       await events.close()
+      await queues.close().catch(() => undefined)
       redis.disconnect()
       await clickhouse.close()
       await db.close().catch(() => undefined)
@@ -138,3 +147,22 @@ test.serial('a body that does not decompress is 400, not a server error', async 
   t.is(response.status, 400)
   t.deepEqual(await response.json(), { message: 'The request body could not be decompressed.' })
 })
+
+test.serial(
+  'metrics still answer with Redis down, saying the queue figures are missing',
+  async (t) => {
+    const rig = await appWithStoresDown()
+    t.teardown(() => rig.close())
+
+    const response = await fetch(`${rig.url}/metrics`, {
+      headers: { authorization: `Bearer ${rig.token}` },
+    })
+    const text = await response.text()
+
+    t.is(response.status, 200)
+    t.regex(text, /^metering_queue_up 0$/m)
+    t.notRegex(text, /^metering_queue_jobs\{/m, 'no figure is made up')
+    t.notRegex(text, /^metering_dead_letters\{/m)
+    t.regex(text, /^process_cpu_user_seconds_total /m)
+  },
+)

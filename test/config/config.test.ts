@@ -28,6 +28,8 @@ test('defaults, with variables set to nothing counting as unset', (t) => {
   })
   t.is(config.clickhouseTimeoutMs, 30_000)
   t.is(config.admin, undefined)
+  t.deepEqual(config.adminSession, { secret: undefined, ttlMinutes: 60 })
+  t.deepEqual(config.metrics, { port: 9464, host: '127.0.0.1' })
 })
 
 test('every bad variable is named at once, and a malformed URL never throws raw', (t) => {
@@ -59,4 +61,29 @@ test('a Redis URL names its database by number only', (t) => {
     REDIS_URL: ['the path must be a database number such as /3'],
   })
   t.deepEqual(errorsOf({ PORT: '70000' }), { PORT: ['must be at most 65535'] })
+})
+
+test('dashboard sessions and the worker metrics port are checked like the rest', (t) => {
+  const secret = 's'.repeat(32)
+  const config = loadConfig({
+    ADMIN_SESSION_SECRET: secret,
+    ADMIN_SESSION_MINUTES: '15',
+    METRICS_PORT: '0',
+    METRICS_HOST: '0.0.0.0',
+  })
+
+  t.deepEqual(config.adminSession, { secret, ttlMinutes: 15 })
+  t.deepEqual(config.metrics, { port: 0, host: '0.0.0.0' })
+  t.deepEqual(
+    errorsOf({
+      ADMIN_SESSION_SECRET: 'short',
+      ADMIN_SESSION_MINUTES: '2',
+      METRICS_PORT: '65536',
+    }),
+    {
+      ADMIN_SESSION_SECRET: ['must be at least 32 characters'],
+      ADMIN_SESSION_MINUTES: ['must be at least 5'],
+      METRICS_PORT: ['must be at most 65535'],
+    },
+  )
 })

@@ -4,6 +4,7 @@ import type { Logger } from '../../src/logger.js'
 import type { DedupStore } from '../../src/metering/dedup-store.js'
 import type { MeterRecord } from '../../src/metering/event-schema.js'
 import { decodeRecord, encodeRecord } from '../../src/metering/record-codec.js'
+import type { FlushMetrics } from './meter-metrics.js'
 import type { BatchSummary, MeterSink } from './meter-sink.js'
 
 export interface BatcherOptions {
@@ -23,6 +24,8 @@ export interface BatcherOptions {
   sweepIntervalMs?: number
   /** How long a closing batcher keeps retrying a store that does not answer. */
   closeDeadlineMs?: number
+  /** Told of each flushed batch and each retried step. */
+  metrics?: FlushMetrics
 }
 
 /** A store stayed down past the close deadline; the job is retried later. */
@@ -194,6 +197,7 @@ export class Batcher {
 
     const ms = Math.round(performance.now() - started)
     this.log.debug({ batch_id: batchId, events: records.length, ...summary, ms }, 'flushed')
+    this.options.metrics?.flushed(records.length, ms / 1000, summary)
   }
 
   /**
@@ -220,6 +224,7 @@ export class Batcher {
         }
         const delay = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6))
         this.log.warn({ err, batch_id: batchId, step, attempt, delay_ms: delay }, 'retrying')
+        this.options.metrics?.retried(step)
         await sleep(delay)
         await this.dedup.renew(batchId, this.leaseMs).catch(() => false)
       }

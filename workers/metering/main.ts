@@ -1,5 +1,8 @@
+import type { Registry } from 'prom-client'
 import { loadConfig } from '../../src/config.js'
-import { createLogger } from '../../src/logger.js'
+import { createLogger, type Logger } from '../../src/logger.js'
+import { type MetricsServer, startMetricsServer } from '../../src/metrics/metrics-server.js'
+import { createProcessRegistry } from '../../src/metrics/registry.js'
 import { onSignals, runShutdown } from '../../src/shutdown.js'
 import { openStores } from '../../src/stores.js'
 import { startMeteringWorker } from './worker.js'
@@ -10,7 +13,9 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel, 'worker')
   const stores = await openStores(config, log)
 
-  const metering = startMeteringWorker({ config, log, ...stores })
+  const metrics = createProcessRegistry()
+  const metering = startMeteringWorker({ config, log, ...stores, metrics })
+  const metricsServer = await serveMetrics(config.metrics, metrics, log)
   log.info(
     { concurrency: config.worker.concurrency, batch_size: config.worker.flushBatchSize },
     'consuming',
@@ -20,11 +25,32 @@ async function main(): Promise<void> {
     await runShutdown(
       [
         { name: 'worker', run: () => metering.close(), timeoutMs: 30_000 },
+        { name: 'metrics', run: async () => metricsServer?.close() },
         ...stores.shutdownSteps(),
       ],
       log,
     )
   }, log)
+}
+
+/**
+ * The worker's own `/metrics`. A port that cannot be bound is logged, not
+ * fatal: metering goes on, and the scraper reports the target down.
+ */
+async function serveMetrics(
+  listen: { port: number; host: string },
+  registry: Registry,
+  log: Logger,
+): Promise<MetricsServer | undefined> {
+  if (listen.port === 0) return undefined
+  try {
+    const server = await startMetricsServer(registry, listen, log)
+    log.info({ port: server.port, host: listen.host }, 'metrics listening')
+    return server
+  } catch (err) {
+    log.error({ err, port: listen.port, host: listen.host }, 'metrics port unavailable')
+    return undefined
+  }
 }
 
 main().catch((err) => {

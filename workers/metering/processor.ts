@@ -6,6 +6,7 @@ import { JOB_NAMES, type JobName } from '../../src/metering/queues.js'
 import { describeFieldErrors } from '../../src/validation.js'
 import type { Batcher } from './batcher.js'
 import type { DeadLetters, Rejection } from './dead-letters.js'
+import type { JobMetrics } from './meter-metrics.js'
 
 export interface JobOutcome {
   accepted: number
@@ -17,6 +18,8 @@ export interface ProcessorDeps {
   batcher: Batcher
   users: UserDirectory
   deadLetters: DeadLetters
+  /** Told of each job's accepted and rejected events once they are settled. */
+  metrics?: JobMetrics
 }
 
 interface Parsed {
@@ -94,6 +97,7 @@ function jobProcessor(deps: ProcessorDeps) {
     const valid = await dropUnknownUsers(deps.users, parsed, rejections)
     await deps.deadLetters.park(job, rejections)
     await deps.batcher.add(valid)
+    deps.metrics?.jobDone(valid.length, rejections)
 
     const wholeJobRejected = job.name !== JOB_NAMES.batch || unpacked.events.length === 0
     if (wholeJobRejected && rejections.length > 0) {

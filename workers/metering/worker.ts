@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
+import type { Registry } from 'prom-client'
 import { UserDirectory } from '../../src/accounts/user-directory.js'
 import type { ClickHouse } from '../../src/clickhouse/client.js'
 import type { Config } from '../../src/config.js'
@@ -14,6 +15,7 @@ import {
 import type { Database } from '../../src/postgres/database.js'
 import { Batcher } from './batcher.js'
 import { DeadLetters } from './dead-letters.js'
+import { MeterMetrics } from './meter-metrics.js'
 import { MeterSink } from './meter-sink.js'
 import { assertHandlersComplete, createProcessor, type JobOutcome } from './processor.js'
 
@@ -27,6 +29,8 @@ export interface MeteringWorkerDeps {
   /** For the dedup scripts. */
   commandRedis: Redis
   queueName?: string
+  /** Where the worker's counters go; none are kept without it. */
+  metrics?: Registry
 }
 
 export interface MeteringWorker {
@@ -48,6 +52,7 @@ export function startMeteringWorker(deps: MeteringWorkerDeps): MeteringWorker {
     dedupKeyBase(prefix, queueName),
     config.worker.dedupHorizonSeconds,
   )
+  const metrics = deps.metrics ? new MeterMetrics(deps.metrics) : undefined
   const batcher = new Batcher(
     dedup,
     new MeterSink(deps.clickhouse, deps.db),
@@ -59,6 +64,7 @@ export function startMeteringWorker(deps: MeteringWorkerDeps): MeteringWorker {
       // Half the job lock: a dead worker's batch is adopted before its jobs
       // come back from stalling, so the re-run finds them counted.
       leaseMs: Math.ceil(config.worker.lockMs / 2),
+      metrics,
     },
   )
   const deadLetterQueue = new Queue<DeadLetter>(deadLetterQueueName(queueName), {
@@ -72,6 +78,7 @@ export function startMeteringWorker(deps: MeteringWorkerDeps): MeteringWorker {
     batcher,
     users: new UserDirectory(deps.db),
     deadLetters: new DeadLetters(deadLetterQueue),
+    metrics,
   })
   const worker = new Worker<unknown, JobOutcome>(queueName, processor, {
     connection: deps.queueRedis,
