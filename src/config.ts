@@ -54,6 +54,10 @@ const schema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
       .default('nukevideo'),
+    CLICKHOUSE_CLUSTER: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
+      .optional(),
     CLICKHOUSE_TIMEOUT_MS: bounded(1_000, 600_000).default(30_000),
     FLUSH_BATCH_SIZE: bounded(1, 100_000).default(5_000),
     FLUSH_INTERVAL_MS: bounded(1, 60_000).default(250),
@@ -80,6 +84,10 @@ const schema = z
     message: 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
     path: ['ADMIN_PASSWORD'],
   })
+  .refine((env) => !env.CLICKHOUSE_CLUSTER || env.CLICKHOUSE_URL, {
+    message: 'needs CLICKHOUSE_URL: the embedded engine is a single server',
+    path: ['CLICKHOUSE_CLUSTER'],
+  })
 
 type Env = z.infer<typeof schema>
 
@@ -96,6 +104,11 @@ export interface Config {
   /** Unset: the embedded chDB engine under `dataDir`. */
   clickhouseUrl: string | undefined
   clickhouseDatabase: string
+  /**
+   * Unset: one ClickHouse server. Set: the cluster (as the servers name it)
+   * the migrations create Replicated and Distributed tables on.
+   */
+  clickhouseCluster: string | undefined
   /** Longest a ClickHouse request may take before it fails and is retried. */
   clickhouseTimeoutMs: number
   worker: {
@@ -136,6 +149,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: env.QUEUE_PREFIX,
     clickhouseUrl: env.CLICKHOUSE_URL,
     clickhouseDatabase: env.CLICKHOUSE_DATABASE,
+    clickhouseCluster: env.CLICKHOUSE_CLUSTER,
     clickhouseTimeoutMs: env.CLICKHOUSE_TIMEOUT_MS,
     worker: {
       flushBatchSize: env.FLUSH_BATCH_SIZE,

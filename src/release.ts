@@ -1,7 +1,7 @@
 import { ensureAdmin } from './accounts/bootstrap.js'
 import { openClickHouse } from './clickhouse/client.js'
 import { migrateClickHouse } from './clickhouse/migrate.js'
-import { loadConfig } from './config.js'
+import { type Config, loadConfig } from './config.js'
 import { createLogger } from './logger.js'
 import { openDatabase } from './postgres/database.js'
 import { migratePostgres } from './postgres/migrate.js'
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     url: config.clickhouseUrl,
     dataDir: config.dataDir,
     database: config.clickhouseDatabase,
+    cluster: config.clickhouseCluster,
+    requestTimeoutMs: ddlTimeoutMs(config),
     log,
   })
 
@@ -36,6 +38,17 @@ async function main(): Promise<void> {
     await db.close()
     await pglite?.close()
   }
+}
+
+/**
+ * `ON CLUSTER` DDL answers once every node has applied it, or fails after the
+ * servers' `distributed_ddl_task_timeout` (180 s by default): wait past that,
+ * so the server reports which nodes lag instead of the client giving up first.
+ */
+function ddlTimeoutMs(config: Config): number {
+  return config.clickhouseCluster
+    ? Math.max(config.clickhouseTimeoutMs, 200_000)
+    : config.clickhouseTimeoutMs
 }
 
 main().catch((err) => {

@@ -38,6 +38,7 @@ export async function openStores(config: Config, log: Logger): Promise<Stores> {
     url: config.clickhouseUrl,
     dataDir: config.dataDir,
     database: config.clickhouseDatabase,
+    cluster: config.clickhouseCluster,
     requestTimeoutMs: config.clickhouseTimeoutMs,
     log,
   })

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { ClickHouse } from '../clickhouse/client.js'
+import { readTable } from '../clickhouse/table-ddl.js'
 import { METRICS, type Metric, metricNames } from '../metering/event-schema.js'
 import { checkDayRange, dayParam } from '../time/day-param.js'
 
@@ -32,7 +33,8 @@ export interface UsageEntry {
 
 /**
  * A user's usage per metric, external user and UTC day. Rows are summed at
- * read time, so the answer never depends on whether parts have merged yet.
+ * read time, so the answer never depends on whether parts have merged yet;
+ * on a cluster the sums run across every shard through the Distributed table.
  */
 export async function readUsage(
   clickhouse: ClickHouse,
@@ -47,7 +49,7 @@ export async function readUsage(
     query: `
       SELECT metric, external_user_id, toString(date) AS day,
              toString(sum(value)) AS total, toString(sum(events)) AS event_count
-      FROM ${clickhouse.database}.usage
+      FROM ${readTable(clickhouse, 'usage')}
       WHERE ${filters.join(' AND ')}
       GROUP BY metric, external_user_id, date
       ORDER BY date, metric, external_user_id`,

@@ -60,3 +60,20 @@ test('a Redis URL names its database by number only', (t) => {
   })
   t.deepEqual(errorsOf({ PORT: '70000' }), { PORT: ['must be at most 65535'] })
 })
+
+test('a ClickHouse cluster is named by identifier and needs a server URL', (t) => {
+  t.is(loadConfig({}).clickhouseCluster, undefined)
+  const clustered = loadConfig({
+    CLICKHOUSE_URL: 'http://clickhouse-1:8123',
+    CLICKHOUSE_CLUSTER: 'metering',
+  })
+  t.is(clustered.clickhouseCluster, 'metering')
+
+  t.deepEqual(errorsOf({ CLICKHOUSE_CLUSTER: 'metering' }), {
+    CLICKHOUSE_CLUSTER: ['needs CLICKHOUSE_URL: the embedded engine is a single server'],
+  })
+  t.deepEqual(
+    errorsOf({ CLICKHOUSE_URL: 'http://clickhouse-1:8123', CLICKHOUSE_CLUSTER: 'a; DROP' }),
+    { CLICKHOUSE_CLUSTER: ['must be a plain identifier'] },
+  )
+})
