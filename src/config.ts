@@ -48,6 +48,12 @@ const schema = z
     QUEUE_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_{}:.-]+$/, 'letters, digits and _ { } : . - only')
+      // Redis Cluster hashes only what the first {…} holds; `{}` or a lone
+      // brace would hash whole keys and scatter the queue over slots.
+      .refine(
+        (prefix) => !/[{}]/.test(prefix) || /^[^{}]*\{[^{}]+\}[^{}]*$/.test(prefix),
+        'braces must form one hash tag such as {nukevideo}',
+      )
       .default('bull'),
     CLICKHOUSE_URL: optionalUrl(['http:', 'https:']),
     CLICKHOUSE_DATABASE: z

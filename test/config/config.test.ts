@@ -77,3 +77,13 @@ test('a ClickHouse cluster is named by identifier and needs a server URL', (t) =
     { CLICKHOUSE_CLUSTER: ['must be a plain identifier'] },
   )
 })
+
+test('a queue prefix with braces must hold one Redis Cluster hash tag', (t) => {
+  t.is(loadConfig({ QUEUE_PREFIX: '{nukevideo}' }).queuePrefix, '{nukevideo}')
+  t.is(loadConfig({ QUEUE_PREFIX: 'bull:{metering}' }).queuePrefix, 'bull:{metering}')
+
+  const rule = ['braces must form one hash tag such as {nukevideo}']
+  for (const prefix of ['{}', 'bull{', 'bull}', '{a}{b}', '{a{b}}']) {
+    t.deepEqual(errorsOf({ QUEUE_PREFIX: prefix }), { QUEUE_PREFIX: rule }, prefix)
+  }
+})
