@@ -21,7 +21,7 @@ import { usageRoutes } from './routes/usage.js'
 import { userRoutes } from './routes/users.js'
 
 export interface ApiDeps {
-  config: Pick<Config, 'http'>
+  config: { http: Pick<Config['http'], 'bodyLimit'> }
   log: Logger
   db: Database
   clickhouse: ClickHouse

@@ -70,6 +70,7 @@ const schema = z
     WORKER_CONCURRENCY: bounded(1, 10_000).default(500),
     DEDUP_HORIZON_SECONDS: bounded(60, 10 * 365 * 24 * 3600).default(7 * 24 * 3600),
     WORKER_LOCK_MS: bounded(1_000, 600_000).default(30_000),
+    HTTP_DRAIN_TIMEOUT_MS: bounded(0, 600_000).default(15_000),
     BODY_LIMIT: z
       .string()
       .regex(/^\d+(kb|mb)$/i, 'a size such as 1mb or 512kb')
@@ -101,7 +102,13 @@ type Env = z.infer<typeof schema>
 export interface Config {
   env: Env['NODE_ENV']
   logLevel: Env['LOG_LEVEL']
-  http: { port: number; host: string; bodyLimit: string }
+  http: {
+    port: number
+    host: string
+    bodyLimit: string
+    /** How long a stopping `web` lets requests in flight finish before it cuts them. */
+    drainTimeoutMs: number
+  }
   dataDir: string
   /** Unset: the embedded PGlite engine under `dataDir`. */
   databaseUrl: string | undefined
@@ -148,7 +155,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
-    http: { port: env.PORT, host: env.HOST, bodyLimit: env.BODY_LIMIT },
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      bodyLimit: env.BODY_LIMIT,
+      drainTimeoutMs: env.HTTP_DRAIN_TIMEOUT_MS,
+    },
     dataDir: path.resolve(env.DATA_DIR),
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,

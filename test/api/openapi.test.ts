@@ -46,7 +46,7 @@ test.after.always(async () => {
 /** Every `METHOD /path` the app's Koa routers answer, path parameters written `{id}`. */
 function appRoutes(): string[] {
   const app = createApp({
-    config: { http: { port: 0, host: '127.0.0.1', bodyLimit: '1mb' } },
+    config: { http: { bodyLimit: '1mb' } },
     log: { debug: () => undefined } as never,
     db: postgres.db,
     clickhouse,

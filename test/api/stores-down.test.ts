@@ -44,7 +44,7 @@ async function appWithStoresDown() {
   const events = new LazyEventQueue({ redisUrl })
   const redis = createRedis(redisUrl, 'commands', log)
   const app = createApp({
-    config: { http: { port: 0, host: '127.0.0.1', bodyLimit: '1mb' } },
+    config: { http: { bodyLimit: '1mb' } },
     log,
     db,
     clickhouse,

@@ -16,7 +16,12 @@ function errorsOf(env: Record<string, string>): Record<string, string[]> {
 test('defaults, with variables set to nothing counting as unset', (t) => {
   const config = loadConfig({ PORT: '', REDIS_URL: ' ', ADMIN_EMAIL: '' })
 
-  t.deepEqual(config.http, { port: 3000, host: '0.0.0.0', bodyLimit: '1mb' })
+  t.deepEqual(config.http, {
+    port: 3000,
+    host: '0.0.0.0',
+    bodyLimit: '1mb',
+    drainTimeoutMs: 15_000,
+  })
   t.is(config.redisUrl, 'redis://127.0.0.1:6379')
   t.is(config.dataDir, path.resolve('./data'))
   t.deepEqual(config.worker, {
