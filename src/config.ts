@@ -70,6 +70,7 @@ const schema = z
     WORKER_CONCURRENCY: bounded(1, 10_000).default(500),
     DEDUP_HORIZON_SECONDS: bounded(60, 10 * 365 * 24 * 3600).default(7 * 24 * 3600),
     WORKER_LOCK_MS: bounded(1_000, 600_000).default(30_000),
+    WORKER_HEALTH_FILE: z.string().min(1).optional(),
     HTTP_DRAIN_TIMEOUT_MS: bounded(0, 600_000).default(15_000),
     BODY_LIMIT: z
       .string()
@@ -134,6 +135,8 @@ export interface Config {
      * or stalled) before another worker runs it again.
      */
     lockMs: number
+    /** Rewritten every few seconds while the worker is alive, for a health check. */
+    healthFile?: string | undefined
   }
   admin: { email: string; password: string; name: string } | undefined
 }
@@ -175,6 +178,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       concurrency: env.WORKER_CONCURRENCY,
       dedupHorizonSeconds: env.DEDUP_HORIZON_SECONDS,
       lockMs: env.WORKER_LOCK_MS,
+      healthFile: env.WORKER_HEALTH_FILE,
     },
     admin:
       env.ADMIN_EMAIL && env.ADMIN_PASSWORD

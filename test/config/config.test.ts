@@ -30,6 +30,7 @@ test('defaults, with variables set to nothing counting as unset', (t) => {
     concurrency: 500,
     dedupHorizonSeconds: 604_800,
     lockMs: 30_000,
+    healthFile: undefined,
   })
   t.is(config.clickhouseTimeoutMs, 30_000)
   t.is(config.admin, undefined)

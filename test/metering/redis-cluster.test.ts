@@ -10,12 +10,12 @@ import { startMeteringWorker } from '../../workers/metering/worker.js'
 import { freshClickHouse } from '../fixtures/clickhouse.js'
 import { makeUser, testLog } from '../fixtures/metering.js'
 import { freshDatabase } from '../fixtures/postgres.js'
-import { type ClusterNode, startClusterNode } from '../fixtures/redis-cluster.js'
+import { type RedisServer, startRedisServer } from '../fixtures/redis-server.js'
 
-let node: ClusterNode
+let node: RedisServer
 
 test.before(async () => {
-  node = await startClusterNode()
+  node = await startRedisServer({ cluster: true })
 })
 
 test.after.always(async () => {

@@ -2,6 +2,7 @@ import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { onSignals, runShutdown } from '../../src/shutdown.js'
 import { openStores } from '../../src/stores.js'
+import { startHeartbeat } from './heartbeat.js'
 import { startMeteringWorker } from './worker.js'
 
 /** The `worker` process: consumes the `metering` queue into ClickHouse. */
@@ -16,7 +17,22 @@ async function main(): Promise<void> {
     'consuming',
   )
 
+  const healthFile = config.worker.healthFile
+  const heartbeat =
+    healthFile &&
+    startHeartbeat({
+      file: healthFile,
+      intervalMs: 5_000,
+      alive: async () => {
+        if (!metering.worker.isRunning()) return false
+        await Promise.all([stores.queueRedis.ping(), stores.commandRedis.ping()])
+        return true
+      },
+      log,
+    })
+
   onSignals(async () => {
+    if (heartbeat) heartbeat.stop()
     await runShutdown(
       [
         { name: 'worker', run: () => metering.close(), timeoutMs: 30_000 },
