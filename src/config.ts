@@ -99,6 +99,9 @@ const schema = z
 
 type Env = z.infer<typeof schema>
 
+/** Every environment variable the configuration reads; any other is ignored. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof Env)[]
+
 /** The process configuration, read once from the environment at start-up. */
 export interface Config {
   env: Env['NODE_ENV']
