@@ -48,7 +48,7 @@ export const LOCAL_TABLE_SUFFIX = '_local'
 export const DEDUP_WINDOW_INSERTS = 10_000
 export const DEDUP_WINDOW_SECONDS = 7 * 24 * 3600
 
-/** The table inserts go to: the table itself on one server, this shard's local table on a cluster. */
+/** Where inserts go: the table itself on one server, the shard's local table on a cluster. */
 export function insertTable(layout: ClickHouseLayout, name: string): string {
   return layout.cluster
     ? `${layout.database}.${name}${LOCAL_TABLE_SUFFIX}`

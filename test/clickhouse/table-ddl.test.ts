@@ -63,7 +63,7 @@ ORDER BY name`,
   ])
 })
 
-test('on a cluster each table is a replicated local table and a Distributed one, ON CLUSTER', (t) => {
+test('on a cluster each table is a replicated local one and a Distributed one, ON CLUSTER', (t) => {
   t.is(
     createDatabaseStatement(cluster),
     'CREATE DATABASE IF NOT EXISTS nukevideo ON CLUSTER metering',

@@ -62,7 +62,7 @@ test('each compiled entry point is where tsc puts its source', (t) => {
   }
 })
 
-test('the image builds every compiled directory and starts web; compose runs the same commands', (t) => {
+test('the image builds every source directory and runs web; compose runs the same', (t) => {
   const dockerfile = read('Dockerfile')
   const { include } = JSON.parse(read('tsconfig.json'))
   for (const dir of include as string[])

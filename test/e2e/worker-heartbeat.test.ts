@@ -33,7 +33,7 @@ async function until(what: string, done: () => boolean): Promise<void> {
 const skippedBeats = (worker: RunningProcess) =>
   worker.logs.filter((entry) => entry.msg === 'worker not alive; heartbeat skipped').length
 
-test('the worker rewrites its health file while Redis answers, and stops once Redis is gone', async (t) => {
+test('the worker beats its health file while Redis answers, and stops when it goes', async (t) => {
   const redis = await startRedisServer()
   t.teardown(() => redis.stop())
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nukevideo-heartbeat-'))

@@ -52,7 +52,9 @@ test('the cluster form of an insert runs, and its retry is skipped by the token'
   await insertBatch(clustered, spec, batchId, [row])
 
   const result = await ch.client.query({
-    query: `SELECT toString(sum(value)) AS total, sum(events) AS events FROM ${ch.database}.usage_local`,
+    query:
+      'SELECT toString(sum(value)) AS total, sum(events) AS events ' +
+      `FROM ${ch.database}.usage_local`,
     format: 'JSONEachRow',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   })

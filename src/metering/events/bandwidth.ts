@@ -20,7 +20,9 @@ export const bandwidthSchema = z.strictObject({
       message: BYTES_RULE,
     })
     .meta({
-      description: `Bytes delivered: a whole number from 0 to ${MAX_BYTES}, as a decimal string above 2^53.`,
+      description:
+        `Bytes delivered: a whole number from 0 to ${MAX_BYTES}, ` +
+        'as a decimal string above 2^53.',
       examples: [7340032, '9007199254740993'],
     }),
   ip: z
