@@ -17,22 +17,23 @@ async function main(): Promise<void> {
     'consuming',
   )
 
+  // For a container health check: the worker serves no port to ask.
   const healthFile = config.worker.healthFile
-  const heartbeat =
-    healthFile &&
-    startHeartbeat({
-      file: healthFile,
-      intervalMs: 5_000,
-      alive: async () => {
-        if (!metering.worker.isRunning()) return false
-        await Promise.all([stores.queueRedis.ping(), stores.commandRedis.ping()])
-        return true
-      },
-      log,
-    })
+  const heartbeat = healthFile
+    ? startHeartbeat({
+        file: healthFile,
+        intervalMs: 5_000,
+        alive: async () => {
+          if (!metering.worker.isRunning()) return false
+          await Promise.all([stores.queueRedis.ping(), stores.commandRedis.ping()])
+          return true
+        },
+        log,
+      })
+    : undefined
 
   onSignals(async () => {
-    if (heartbeat) heartbeat.stop()
+    heartbeat?.stop()
     await runShutdown(
       [
         { name: 'worker', run: () => metering.close(), timeoutMs: 30_000 },
