@@ -29,7 +29,7 @@ import { usageRoutes } from './routes/usage.js'
 import { userRoutes } from './routes/users.js'
 
 export interface ApiDeps {
-  config: Pick<Config, 'http' | 'adminSession'>
+  config: { http: Pick<Config['http'], 'bodyLimit'>; adminSession: Config['adminSession'] }
   log: Logger
   db: Database
   clickhouse: ClickHouse

@@ -9,6 +9,7 @@ import { createProcessRegistry } from '../src/metrics/registry.js'
 import { onSignals, runShutdown } from '../src/shutdown.js'
 import { openStores } from '../src/stores.js'
 import { createApp } from './app.js'
+import { trackHttpRequests } from './http-drain.js'
 
 /** The `web` process: the HTTP API. */
 async function main(): Promise<void> {
@@ -33,7 +34,10 @@ async function main(): Promise<void> {
     queues,
     metrics: createProcessRegistry(),
   })
-  const server = createServer(app.callback())
+  // Followed before Koa sees a request, so a drain can mark every response.
+  const server = createServer()
+  const http = trackHttpRequests(server, log.child({ part: 'http' }))
+  server.on('request', app.callback())
   server.keepAliveTimeout = 65_000
   server.listen(config.http.port, config.http.host)
   await once(server, 'listening')
@@ -41,16 +45,16 @@ async function main(): Promise<void> {
   // Tells a dev supervisor that the API is up, so it announces only what works.
   process.send?.({ listening: config.http.port })
 
+  // Requests in flight still use the producer and the stores: they close
+  // only once the server has drained, in reverse order of opening.
+  const drainTimeoutMs = config.http.drainTimeoutMs
   onSignals(async () => {
     await runShutdown(
       [
         {
           name: 'http',
-          run: () =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve())
-              server.closeIdleConnections()
-            }),
+          run: () => http.drain(drainTimeoutMs),
+          timeoutMs: drainTimeoutMs + 5_000,
         },
         { name: 'producer', run: () => events.close() },
         { name: 'queues', run: () => queues.close() },

@@ -48,18 +48,30 @@ const schema = z
     QUEUE_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_{}:.-]+$/, 'letters, digits and _ { } : . - only')
+      // Redis Cluster hashes only what the first {…} holds; `{}` or a lone
+      // brace would hash whole keys and scatter the queue over slots.
+      .refine(
+        (prefix) => !/[{}]/.test(prefix) || /^[^{}]*\{[^{}]+\}[^{}]*$/.test(prefix),
+        'braces must form one hash tag such as {nukevideo}',
+      )
       .default('bull'),
     CLICKHOUSE_URL: optionalUrl(['http:', 'https:']),
     CLICKHOUSE_DATABASE: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
       .default('nukevideo'),
+    CLICKHOUSE_CLUSTER: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
+      .optional(),
     CLICKHOUSE_TIMEOUT_MS: bounded(1_000, 600_000).default(30_000),
     FLUSH_BATCH_SIZE: bounded(1, 100_000).default(5_000),
     FLUSH_INTERVAL_MS: bounded(1, 60_000).default(250),
     WORKER_CONCURRENCY: bounded(1, 10_000).default(500),
     DEDUP_HORIZON_SECONDS: bounded(60, 10 * 365 * 24 * 3600).default(7 * 24 * 3600),
     WORKER_LOCK_MS: bounded(1_000, 600_000).default(30_000),
+    WORKER_HEALTH_FILE: z.string().min(1).optional(),
+    HTTP_DRAIN_TIMEOUT_MS: bounded(0, 600_000).default(15_000),
     BODY_LIMIT: z
       .string()
       .regex(/^\d+(kb|mb)$/i, 'a size such as 1mb or 512kb')
@@ -88,14 +100,27 @@ const schema = z
     message: 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
     path: ['ADMIN_PASSWORD'],
   })
+  .refine((env) => !env.CLICKHOUSE_CLUSTER || env.CLICKHOUSE_URL, {
+    message: 'needs CLICKHOUSE_URL: the embedded engine is a single server',
+    path: ['CLICKHOUSE_CLUSTER'],
+  })
 
 type Env = z.infer<typeof schema>
+
+/** Every environment variable the configuration reads; any other is ignored. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof Env)[]
 
 /** The process configuration, read once from the environment at start-up. */
 export interface Config {
   env: Env['NODE_ENV']
   logLevel: Env['LOG_LEVEL']
-  http: { port: number; host: string; bodyLimit: string }
+  http: {
+    port: number
+    host: string
+    bodyLimit: string
+    /** How long a stopping `web` lets requests in flight finish before it cuts them. */
+    drainTimeoutMs: number
+  }
   dataDir: string
   /** Unset: the embedded PGlite engine under `dataDir`. */
   databaseUrl: string | undefined
@@ -104,6 +129,11 @@ export interface Config {
   /** Unset: the embedded chDB engine under `dataDir`. */
   clickhouseUrl: string | undefined
   clickhouseDatabase: string
+  /**
+   * Unset: one ClickHouse server. Set: the cluster (as the servers name it)
+   * the migrations create Replicated and Distributed tables on.
+   */
+  clickhouseCluster: string | undefined
   /** Longest a ClickHouse request may take before it fails and is retried. */
   clickhouseTimeoutMs: number
   worker: {
@@ -116,6 +146,8 @@ export interface Config {
      * or stalled) before another worker runs it again.
      */
     lockMs: number
+    /** Rewritten every few seconds while the worker is alive, for a health check. */
+    healthFile?: string | undefined
   }
   admin: { email: string; password: string; name: string } | undefined
   /** Sign-ins to the queue dashboard (web). */
@@ -145,13 +177,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
-    http: { port: env.PORT, host: env.HOST, bodyLimit: env.BODY_LIMIT },
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      bodyLimit: env.BODY_LIMIT,
+      drainTimeoutMs: env.HTTP_DRAIN_TIMEOUT_MS,
+    },
     dataDir: path.resolve(env.DATA_DIR),
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     queuePrefix: env.QUEUE_PREFIX,
     clickhouseUrl: env.CLICKHOUSE_URL,
     clickhouseDatabase: env.CLICKHOUSE_DATABASE,
+    clickhouseCluster: env.CLICKHOUSE_CLUSTER,
     clickhouseTimeoutMs: env.CLICKHOUSE_TIMEOUT_MS,
     worker: {
       flushBatchSize: env.FLUSH_BATCH_SIZE,
@@ -159,6 +197,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       concurrency: env.WORKER_CONCURRENCY,
       dedupHorizonSeconds: env.DEDUP_HORIZON_SECONDS,
       lockMs: env.WORKER_LOCK_MS,
+      healthFile: env.WORKER_HEALTH_FILE,
     },
     admin:
       env.ADMIN_EMAIL && env.ADMIN_PASSWORD

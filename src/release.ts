@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel, 'release')
 
   const accounts = await openAccountStore(config, log)
-  const clickhouse = openClickHouseStore(config, log)
+  const clickhouse = openClickHouseStore(config, log, { forDdl: true })
   try {
     await migrateStores({ db: accounts.db, clickhouse }, log)
     if (config.admin) await ensureAdmin(accounts.db, config.admin, log)

@@ -83,16 +83,24 @@ export async function openAccountStore(
   }
 }
 
-/** Opens ClickHouse: `CLICKHOUSE_URL`, or else the embedded chDB under `dataDir`. */
+/**
+ * Opens ClickHouse: `CLICKHOUSE_URL`, or else the embedded chDB under
+ * `dataDir`. Migrations pass `forDdl`: on a cluster, DDL waits for every node.
+ */
 export function openClickHouseStore(
-  config: Pick<Config, 'clickhouseUrl' | 'dataDir' | 'clickhouseDatabase' | 'clickhouseTimeoutMs'>,
+  config: Pick<
+    Config,
+    'clickhouseUrl' | 'dataDir' | 'clickhouseDatabase' | 'clickhouseTimeoutMs' | 'clickhouseCluster'
+  >,
   log: Logger,
+  options: { forDdl?: boolean } = {},
 ): ClickHouse {
   const clickhouse = openClickHouse({
     url: config.clickhouseUrl,
     dataDir: config.dataDir,
     database: config.clickhouseDatabase,
-    requestTimeoutMs: config.clickhouseTimeoutMs,
+    cluster: config.clickhouseCluster,
+    requestTimeoutMs: options.forDdl ? ddlTimeoutMs(config) : config.clickhouseTimeoutMs,
     log,
   })
   log.info({ clickhouse: maskUrl(config.clickhouseUrl) ?? 'embedded chDB' }, 'clickhouse')
@@ -105,4 +113,14 @@ async function quit(redis: Redis): Promise<void> {
   } catch {
     redis.disconnect()
   }
+}
+
+/**
+ * `ON CLUSTER` DDL waits for every node, up to the servers' own 180 s
+ * (distributed_ddl_task_timeout); the client must outwait it to hear why.
+ */
+function ddlTimeoutMs(config: Pick<Config, 'clickhouseCluster' | 'clickhouseTimeoutMs'>): number {
+  return config.clickhouseCluster
+    ? Math.max(config.clickhouseTimeoutMs, 200_000)
+    : config.clickhouseTimeoutMs
 }

@@ -1,4 +1,5 @@
 import type { ClickHouseMigrationContext } from '../../src/clickhouse/migrate.js'
+import { createTableStatements, type TableDefinition } from '../../src/clickhouse/table-ddl.js'
 
 /**
  * Usage per user, metric, external user and UTC day. `value` is bytes for
@@ -8,20 +9,25 @@ import type { ClickHouseMigrationContext } from '../../src/clickhouse/migrate.js
  * eventually, so reads always aggregate with sum(). The deduplication window
  * lets a retried insert with the same token be skipped.
  */
+export const usageTable: TableDefinition = {
+  name: 'usage',
+  columns: [
+    'user_id UInt64',
+    'metric LowCardinality(String)',
+    'external_user_id String',
+    'date Date',
+    'value Decimal(38, 6)',
+    'events UInt64',
+  ],
+  engine: 'SummingMergeTree',
+  engineParameters: '(value, events)',
+  partitionBy: 'toYYYYMM(date)',
+  orderBy: '(user_id, metric, external_user_id, date)',
+  deduplicated: true,
+}
+
 export async function up({ context }: { context: ClickHouseMigrationContext }): Promise<void> {
-  await context.client.command({
-    query: `
-      CREATE TABLE IF NOT EXISTS ${context.database}.usage (
-        user_id UInt64,
-        metric LowCardinality(String),
-        external_user_id String,
-        date Date,
-        value Decimal(38, 6),
-        events UInt64
-      )
-      ENGINE = SummingMergeTree((value, events))
-      PARTITION BY toYYYYMM(date)
-      ORDER BY (user_id, metric, external_user_id, date)
-      SETTINGS non_replicated_deduplication_window = 10000`,
-  })
+  for (const query of createTableStatements(context, usageTable)) {
+    await context.client.command({ query })
+  }
 }

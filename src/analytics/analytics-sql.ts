@@ -1,3 +1,4 @@
+import { readTable } from '../clickhouse/table-ddl.js'
 import type { Metric } from '../metering/event-schema.js'
 import type { AnalyticsQuery } from './analytics-query.js'
 
@@ -52,8 +53,10 @@ export function analyticsStatements(database: string, query: AnalyticsQuery) {
   const filters = ['date >= {from:Date}', 'date <= {to:Date}']
   if (query.user_id !== undefined) filters.push('user_id = {user_id:UInt64}')
   const where = filters.join(' AND ')
-  const bandwidth = `${database}.bandwidth`
-  const usage = `${database}.usage`
+  // On a cluster these are the Distributed tables: aggregates, uniqExact
+  // included, are merged across shards before they come back.
+  const bandwidth = readTable({ database }, 'bandwidth')
+  const usage = readTable({ database }, 'usage')
 
   return {
     bandwidthTotals: statement(

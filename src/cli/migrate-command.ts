@@ -13,7 +13,7 @@ export function registerMigrateCommand(program: Command, rt: CliRuntime): void {
     )
     .action(async () => {
       const db = await rt.accounts()
-      const clickhouse = await rt.clickhouse()
+      const clickhouse = await rt.clickhouse({ forDdl: true })
 
       const applied = await migrateStores({ db, clickhouse }, rt.log)
       for (const [store, names] of [

@@ -73,11 +73,11 @@ export class CliRuntime {
   }
 
   /** ClickHouse; the embedded one of a running `npm run dev` when it announced one. */
-  async clickhouse(): Promise<ClickHouse> {
+  async clickhouse(options: { forDdl?: boolean } = {}): Promise<ClickHouse> {
     const announced = await this.announcedUrl('clickhouseUrl', this.config.clickhouseUrl)
     const config = { ...this.config, clickhouseUrl: this.config.clickhouseUrl ?? announced }
 
-    const clickhouse = openClickHouseStore(config, this.log)
+    const clickhouse = openClickHouseStore(config, this.log, options)
     this.closing.unshift({ name: 'clickhouse', run: () => clickhouse.close() })
     const ping = await clickhouse.client.ping()
     if (!ping.success) {

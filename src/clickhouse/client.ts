@@ -22,6 +22,11 @@ export type { ClickHouseClient }
 export interface ClickHouse {
   client: ClickHouseClient
   database: string
+  /**
+   * The cluster the tables are spread over (`CLICKHOUSE_CLUSTER`); unset on
+   * one server. See table-ddl.ts for where reads and inserts go in each case.
+   */
+  cluster?: string | undefined
   /** True when the chDB engine runs inside this process. */
   embedded: boolean
   close(): Promise<void>
@@ -32,6 +37,8 @@ export interface OpenClickHouseOptions {
   url?: string
   dataDir: string
   database: string
+  /** Only with `url`: the embedded engine is one server. */
+  cluster?: string | undefined
   log: Logger
   requestTimeoutMs?: number
 }
@@ -61,13 +68,15 @@ const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/
  */
 export function openClickHouse(options: OpenClickHouseOptions): ClickHouse {
   const database = identifier(options.database)
+  const cluster = options.cluster === undefined ? undefined : identifier(options.cluster)
   const log = options.log.child({ component: 'clickhouse' })
 
   if (options.url) {
     const client = createHttpClient(options.url, options.requestTimeoutMs ?? 30_000)
-    log.debug({ url: maskUrl(options.url), database }, 'clickhouse over http')
-    return { client, database, embedded: false, close: () => client.close() }
+    log.debug({ url: maskUrl(options.url), database, cluster }, 'clickhouse over http')
+    return { client, database, cluster, embedded: false, close: () => client.close() }
   }
+  if (cluster) throw new Error('a ClickHouse cluster needs a server URL, not the embedded engine')
 
   const dataPath = path.join(options.dataDir, 'clickhouse')
   mkdirSync(dataPath, { recursive: true })

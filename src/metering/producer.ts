@@ -122,7 +122,7 @@ export class MeteringProducer {
   /** Enqueues one event of any type; resolves to its job id. */
   async record(event: EventInput): Promise<string> {
     check(event)
-    const jobId = `ev-${digest(event.event_id)}`
+    const jobId = eventJobId(event.event_id)
     await this.add(JOB_NAMES.event, event, jobId)
     return jobId
   }
@@ -138,8 +138,7 @@ export class MeteringProducer {
     })
     if (Object.keys(errors).length > 0) throw new InvalidEventError(errors)
 
-    // JSON keeps ids apart: joined with a separator, ['a\nb'] and ['a', 'b'] would collide.
-    const jobId = `batch-${digest(JSON.stringify(events.map((event) => event.event_id)))}`
+    const jobId = batchJobId(events.map((event) => event.event_id))
     await this.add(JOB_NAMES.batch, { events }, jobId)
     return jobId
   }
@@ -156,6 +155,22 @@ export class MeteringProducer {
       throw new ProducerUnavailableError('Redis did not take the job', { cause: err })
     }
   }
+}
+
+/**
+ * The job id of a single-event job: `ev-` and the first 40 hex digits of the
+ * SHA-256 of the event id's UTF-8 bytes. Producers in other languages derive
+ * it the same way (see the README), so an event re-sent from any of them
+ * while its job is in Redis is not enqueued twice.
+ */
+export function eventJobId(eventId: string): string {
+  return `ev-${digest(eventId)}`
+}
+
+/** The job id of a batch: `batch-` and the digest of its event ids as a compact JSON array. */
+export function batchJobId(eventIds: string[]): string {
+  // JSON keeps ids apart: joined with a separator, ['a\nb'] and ['a', 'b'] would collide.
+  return `batch-${digest(JSON.stringify(eventIds))}`
 }
 
 function base(event: Omit<Common, 'externalUserId'>) {

@@ -15,7 +15,16 @@ export function deadLetterQueueName(queueName = METERING_QUEUE): string {
 export const JOB_NAMES = { event: 'event', batch: 'batch' } as const
 export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES]
 
-/** The Redis key prefix of the dedup state, beside the queue's own keys. */
+/**
+ * The Redis key prefix of the dedup state, beside the queue's own keys.
+ *
+ * On Redis Cluster every key one Lua call touches must hash to one slot. The
+ * dedup scripts name the batch set and a batch's journal as KEYS and build
+ * the `seen` buckets and journals from this base inside the script, so all
+ * of them share a slot only when the queue prefix carries a hash tag
+ * (`QUEUE_PREFIX={nukevideo}`): each key then starts with the prefix, and
+ * Redis hashes just the tag. BullMQ's own scripts need the same tag.
+ */
 export function dedupKeyBase(queuePrefix: string, queueName = METERING_QUEUE): string {
   return `${queuePrefix}:${queueName}:dedup`
 }

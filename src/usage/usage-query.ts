@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { ClickHouse } from '../clickhouse/client.js'
+import { readTable } from '../clickhouse/table-ddl.js'
 import { METRICS, type Metric, metricNames } from '../metering/event-schema.js'
 import { checkDayRange, dayParam } from '../time/day-param.js'
 
@@ -53,7 +54,8 @@ export interface UsageRow {
 /**
  * The statement of every usage read: rows summed per user, metric, external
  * user and UTC day at read time, so the answer never depends on whether parts
- * have merged yet, ordered by day. Sums are exact decimal text.
+ * have merged yet, ordered by day; on a cluster the sums run across every
+ * shard through the Distributed table. Sums are exact decimal text.
  */
 export function usageStatement(
   database: string,
@@ -70,7 +72,7 @@ export function usageStatement(
     query: `
       SELECT toString(user_id) AS user_text, metric, external_user_id, toString(date) AS day,
              toString(sum(value)) AS total, toString(sum(events)) AS event_count
-      FROM ${database}.usage
+      FROM ${readTable({ database }, 'usage')}
       WHERE ${filters.join(' AND ')}
       GROUP BY user_id, metric, external_user_id, date
       ORDER BY date, user_id, metric, external_user_id`,

@@ -52,7 +52,7 @@ test.after.always(async () => {
 function appRoutes(): string[] {
   const app = createApp({
     config: {
-      http: { port: 0, host: '127.0.0.1', bodyLimit: '1mb' },
+      http: { bodyLimit: '1mb' },
       adminSession: { secret: 'x'.repeat(32), ttlMinutes: 60 },
     },
     log: { debug: () => undefined } as never,

@@ -48,7 +48,7 @@ async function appWithStoresDown() {
   const queues = watchQueues(redis, 'bull', log)
   const app = createApp({
     config: {
-      http: { port: 0, host: '127.0.0.1', bodyLimit: '1mb' },
+      http: { bodyLimit: '1mb' },
       adminSession: { secret: 'x'.repeat(32), ttlMinutes: 60 },
     },
     log,

@@ -16,7 +16,12 @@ function errorsOf(env: Record<string, string>): Record<string, string[]> {
 test('defaults, with variables set to nothing counting as unset', (t) => {
   const config = loadConfig({ PORT: '', REDIS_URL: ' ', ADMIN_EMAIL: '' })
 
-  t.deepEqual(config.http, { port: 3000, host: '0.0.0.0', bodyLimit: '1mb' })
+  t.deepEqual(config.http, {
+    port: 3000,
+    host: '0.0.0.0',
+    bodyLimit: '1mb',
+    drainTimeoutMs: 15_000,
+  })
   t.is(config.redisUrl, 'redis://127.0.0.1:6379')
   t.is(config.dataDir, path.resolve('./data'))
   t.deepEqual(config.worker, {
@@ -25,6 +30,7 @@ test('defaults, with variables set to nothing counting as unset', (t) => {
     concurrency: 500,
     dedupHorizonSeconds: 604_800,
     lockMs: 30_000,
+    healthFile: undefined,
   })
   t.is(config.clickhouseTimeoutMs, 30_000)
   t.is(config.admin, undefined)
@@ -86,4 +92,31 @@ test('dashboard sessions and the worker metrics port are checked like the rest',
       METRICS_PORT: ['must be at most 65535'],
     },
   )
+})
+
+test('a ClickHouse cluster is named by identifier and needs a server URL', (t) => {
+  t.is(loadConfig({}).clickhouseCluster, undefined)
+  const clustered = loadConfig({
+    CLICKHOUSE_URL: 'http://clickhouse-1:8123',
+    CLICKHOUSE_CLUSTER: 'metering',
+  })
+  t.is(clustered.clickhouseCluster, 'metering')
+
+  t.deepEqual(errorsOf({ CLICKHOUSE_CLUSTER: 'metering' }), {
+    CLICKHOUSE_CLUSTER: ['needs CLICKHOUSE_URL: the embedded engine is a single server'],
+  })
+  t.deepEqual(
+    errorsOf({ CLICKHOUSE_URL: 'http://clickhouse-1:8123', CLICKHOUSE_CLUSTER: 'a; DROP' }),
+    { CLICKHOUSE_CLUSTER: ['must be a plain identifier'] },
+  )
+})
+
+test('a queue prefix with braces must hold one Redis Cluster hash tag', (t) => {
+  t.is(loadConfig({ QUEUE_PREFIX: '{nukevideo}' }).queuePrefix, '{nukevideo}')
+  t.is(loadConfig({ QUEUE_PREFIX: 'bull:{metering}' }).queuePrefix, 'bull:{metering}')
+
+  const rule = ['braces must form one hash tag such as {nukevideo}']
+  for (const prefix of ['{}', 'bull{', 'bull}', '{a}{b}', '{a{b}}']) {
+    t.deepEqual(errorsOf({ QUEUE_PREFIX: prefix }), { QUEUE_PREFIX: rule }, prefix)
+  }
 })

@@ -5,6 +5,7 @@ import { type MetricsServer, startMetricsServer } from '../../src/metrics/metric
 import { createProcessRegistry } from '../../src/metrics/registry.js'
 import { onSignals, runShutdown } from '../../src/shutdown.js'
 import { openStores } from '../../src/stores.js'
+import { startHeartbeat } from './heartbeat.js'
 import { startMeteringWorker } from './worker.js'
 
 /** The `worker` process: consumes the `metering` queue into ClickHouse. */
@@ -21,7 +22,23 @@ async function main(): Promise<void> {
     'consuming',
   )
 
+  // For a container health check: the worker serves no port to ask.
+  const healthFile = config.worker.healthFile
+  const heartbeat = healthFile
+    ? startHeartbeat({
+        file: healthFile,
+        intervalMs: 5_000,
+        alive: async () => {
+          if (!metering.worker.isRunning()) return false
+          await Promise.all([stores.queueRedis.ping(), stores.commandRedis.ping()])
+          return true
+        },
+        log,
+      })
+    : undefined
+
   onSignals(async () => {
+    heartbeat?.stop()
     await runShutdown(
       [
         { name: 'worker', run: () => metering.close(), timeoutMs: 30_000 },

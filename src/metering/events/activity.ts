@@ -1,9 +1,15 @@
 import { z } from 'zod'
-import { isStorableString, storableJsonProblem, storableTextRule } from '../../storable-text.js'
+import {
+  isStorableString,
+  MAX_JSON_DEPTH,
+  storableJsonProblem,
+  storableTextRule,
+} from '../../storable-text.js'
 import { eventFields, optionalText, type RecordBase, rule } from './common.js'
 
 const eventNamePattern = /^[a-z0-9][a-z0-9_.:-]*$/i
 const maxPropertiesLength = 16_384
+const noBadText = 'No NUL characters or unpaired surrogates.'
 const text = (max: number) =>
   z
     .string({ error: rule(`must be a string of at most ${max} characters`) })
@@ -39,17 +45,35 @@ export const activitySchema = z.strictObject({
   event: z
     .string({ error: rule('must be a short name such as video.uploaded') })
     .max(100, 'must be at most 100 characters')
-    .regex(eventNamePattern, 'must be a short name such as video.uploaded'),
-  description: text(2_000),
-  subject_type: optionalText(100).refine(isStorableString, storableTextRule),
+    .regex(eventNamePattern, 'must be a short name such as video.uploaded')
+    .meta({
+      description:
+        'What happened, a short name such as video.uploaded: letters, digits, ' +
+        '. _ : -, up to 100 characters.',
+    }),
+  description: text(2_000).meta({
+    description: `What the owner's activity log shows, up to 2,000 characters. ${noBadText}`,
+  }),
+  subject_type: optionalText(100)
+    .refine(isStorableString, storableTextRule)
+    .meta({
+      description: `What it happened to, such as video; up to 100 characters. ${noBadText}`,
+    }),
   subject_id: z
     .union([z.string().max(200), z.number().int().nonnegative()], {
       error: 'must be a string of at most 200 characters or a whole number',
     })
     .refine((id) => typeof id === 'number' || isStorableString(id), storableTextRule)
-    .optional(),
+    .optional()
+    .meta({ description: 'Which one: a string of up to 200 characters or a whole number.' }),
   properties: z
     .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
+    .meta({
+      description:
+        `Details, a JSON object (never an array): at most ${maxPropertiesLength} characters ` +
+        `as JSON and ${MAX_JSON_DEPTH} levels deep, with no key such as password, token or ` +
+        `api_key at any depth. ${noBadText}`,
+    })
     .default({})
     .superRefine((properties, ctx) => {
       // Depth first: a deeply nested value must never reach JSON.stringify.

@@ -14,20 +14,37 @@ export const eventFields = {
   event_id: z
     .string({ error: rule('must be a string of 1 to 200 characters') })
     .min(1, 'must not be empty')
-    .max(200, 'must be at most 200 characters'),
+    .max(200, 'must be at most 200 characters')
+    .meta({
+      description:
+        'The idempotency key, 1 to 200 characters: an event id counts once within the ' +
+        'dedup horizon (7 days by default), however often it is sent.',
+    }),
   user_id: z
     .number({ error: rule('must be a positive integer') })
     .int('must be a positive integer')
     .positive('must be a positive integer')
-    .max(Number.MAX_SAFE_INTEGER, 'is too large'),
+    .max(Number.MAX_SAFE_INTEGER, 'is too large')
+    .meta({ description: 'The NukeVideo user the event bills: an existing user id.' }),
   occurred_at: z.iso
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time with an offset' })
     .refine(
       (text) => isStorableInstant(Date.parse(text)),
       `must fall on a UTC day from ${FIRST_STORED_DAY} to ${LAST_STORED_DAY}`,
     )
-    .optional(),
+    .optional()
+    .meta({
+      description:
+        'When it happened: ISO 8601 with a Z or an offset, on a UTC day from ' +
+        `${FIRST_STORED_DAY} to ${LAST_STORED_DAY}. Its UTC day is the day it counts on. ` +
+        'Default: when the job was enqueued.',
+      examples: ['2026-03-31T23:30:00-05:00'],
+    }),
 }
+
+export const externalUserRule =
+  "The producer's own customer, up to 255 characters (the upload's externalUserId); " +
+  'default "".'
 
 /** An optional string of at most `max` characters; absent means `""`. */
 export const optionalText = (max: number) =>

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { utcDayOf } from '../../time/utc-day.js'
-import { BYTES_RULE, bytesToMicros, MAX_SECONDS, secondsToMicros } from '../quantity.js'
-import { eventFields, optionalText, type RecordBase, rule } from './common.js'
+import { BYTES_RULE, bytesToMicros, MAX_BYTES, MAX_SECONDS, secondsToMicros } from '../quantity.js'
+import { eventFields, externalUserRule, optionalText, type RecordBase, rule } from './common.js'
 
 /** The metrics a `usage` event can carry, with the unit its value is counted in. */
 export const METRICS = {
@@ -17,11 +17,22 @@ export const usageSchema = z
   .strictObject({
     ...eventFields,
     type: z.literal('usage'),
-    metric: z.enum(metricNames, { error: rule(`must be one of ${metricNames.join(', ')}`) }),
-    value: z.union([z.number(), z.string()], {
-      error: rule('must be a number or a decimal string'),
+    metric: z.enum(metricNames, { error: rule(`must be one of ${metricNames.join(', ')}`) }).meta({
+      description:
+        'upload_bytes (bytes uploaded), encoding_cpu or encoding_gpu (seconds of encoding).',
     }),
-    external_user_id: optionalText(255),
+    value: z
+      .union([z.number(), z.string()], {
+        error: rule('must be a number or a decimal string'),
+      })
+      .meta({
+        description:
+          `For upload_bytes: a whole number of bytes from 0 to ${MAX_BYTES}, as a decimal ` +
+          'string above 2^53. For encoding_cpu and encoding_gpu: seconds, a finite number ' +
+          `or decimal string from 0 to ${MAX_SECONDS}, rounded half up to the microsecond.`,
+        examples: ['53687091200', 12.482113],
+      }),
+    external_user_id: optionalText(255).meta({ description: externalUserRule }),
   })
   .superRefine(
     (event, ctx) => {
