@@ -1,10 +1,13 @@
 /**
  * Redis memory the dedup state costs per event id remembered. On a private
  * redis-server (nothing else moves its INFO memory), claims and commits N ids
- * through the real DedupStore in batches, once with UUIDs and once with
- * pipeline ids of about 40 characters, and prints the growth of `used_memory`
- * per id, samples of MEMORY USAGE of the keys that hold ids, and what that
- * means for a week's horizon at 1,000 and 5,000 events/s.
+ * through the real DedupStore in batches, with UUIDs and with pipeline ids of
+ * about 40 characters, and prints the growth of `used_memory` per id, the
+ * Redis CPU time per batch, samples of MEMORY USAGE of the keys that hold ids,
+ * and what that means for the horizon at 1,000 and 5,000 events/s.
+ *
+ * Each shape runs twice: from an empty store, and "steady", as when the time
+ * bucket before held as many ids (a bucket sizes its shards from the one before).
  *
  *   npm run bench:dedup-memory -- [--events N] [--batch N] [--horizon-seconds N]
  */
@@ -61,10 +64,13 @@ interface KeySample {
 
 interface Measured {
   shape: string
+  steady: boolean
   meanIdLength: number
   bytesPerId: number
   keys: number
   seconds: number
+  /** Redis CPU time per batch claimed and committed. */
+  cpuMsPerBatch: number
   journalBytes: number
   samples: KeySample[]
 }
@@ -74,6 +80,16 @@ async function usedMemory(redis: Redis): Promise<number> {
   const match = /^used_memory:(\d+)/m.exec(info)
   if (!match) throw new Error('INFO memory has no used_memory')
   return Number(match[1])
+}
+
+/**
+ * CPU milliseconds of Redis's main thread so far: what the scripts cost the
+ * server, unlike wall time, barely moved by other load on the machine.
+ */
+async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu')
+  const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1])
+  return (seconds('used_cpu_user_main_thread') + seconds('used_cpu_sys_main_thread')) * 1_000
 }
 
 function journalEntries(ids: string[]): JournalEntry[] {
@@ -148,7 +164,15 @@ async function sampleIdKeys(redis: Redis, keys: string[]): Promise<KeySample[]> 
   return samples
 }
 
-async function measure(shape: IdShape): Promise<Measured> {
+/** Tells the store the bucket before this one held `ids` ids, as steady traffic would. */
+async function seedPreviousBucket(redis: Redis, ids: number): Promise<void> {
+  const [seconds = 0, micros = 0] = (await redis.time()).map(Number)
+  const now = Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000)
+  const width = Math.ceil((horizonSeconds * 1_000) / 4)
+  await redis.hset(`${base}:shards`, `${Math.floor(now / width) - 1}:n`, ids)
+}
+
+async function measure(shape: IdShape, steady: boolean): Promise<Measured> {
   const server = await startPrivateRedis()
   try {
     const dedup = new DedupStore(server.redis, base, horizonSeconds)
@@ -157,20 +181,25 @@ async function measure(shape: IdShape): Promise<Measured> {
     await warmUp.claim('0'.repeat(32), journalEntries(['warm-up']), 60_000)
     await warmUp.commit('0'.repeat(32))
     await server.redis.del(...(await keysUnder(server.redis, 'warm-up:*')))
+    if (steady) await seedPreviousBucket(server.redis, totalEvents)
     const before = await usedMemory(server.redis)
+    const cpuBefore = await redisCpuMs(server.redis)
 
     const started = performance.now()
     const { meanIdLength, journalBytes } = await fill(dedup, server.redis, shape)
     const seconds = (performance.now() - started) / 1_000
 
     const after = await usedMemory(server.redis)
+    const cpuMs = (await redisCpuMs(server.redis)) - cpuBefore
     const keys = await keysUnder(server.redis, `${base}:*`)
     return {
       shape: shape.name,
+      steady,
       meanIdLength,
       bytesPerId: (after - before) / totalEvents,
       keys: keys.length,
       seconds,
+      cpuMsPerBatch: cpuMs / Math.ceil(totalEvents / batchSize),
       journalBytes,
       samples: await sampleIdKeys(server.redis, keys),
     }
@@ -182,24 +211,29 @@ async function measure(shape: IdShape): Promise<Measured> {
 const int = (n: number) => Math.round(n).toLocaleString('en-US')
 const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`
 
+const runName = (r: Measured) => `${r.shape}, ${r.steady ? 'steady' : 'empty start'}`
+
 function report(results: Measured[], listpack: string[]): void {
   console.log(`${int(totalEvents)} ids claimed and committed in batches of ${int(batchSize)}`)
   console.log(`Redis defaults in force: ${listpack.join(' ')}\n`)
 
-  console.log('ids           mean length  used_memory per id  per 1M ids  keys     claim+commit')
+  console.log(
+    'run                       id length  used_memory per id  per 1M ids    keys' +
+      '  Redis CPU/batch  wall time',
+  )
   for (const r of results) {
     console.log(
-      `${r.shape.padEnd(14)}${r.meanIdLength.toFixed(1).padStart(11)}` +
-        `${`${r.bytesPerId.toFixed(1)} B`.padStart(20)}` +
-        `${`${(r.bytesPerId).toFixed(1)} MB`.padStart(12)}` +
-        `${int(r.keys).padStart(7)}${`${r.seconds.toFixed(1)} s`.padStart(15)}`,
+      `${runName(r).padEnd(25)}${r.meanIdLength.toFixed(1).padStart(10)}` +
+        `${`${r.bytesPerId.toFixed(1)} B`.padStart(21)}` +
+        `${`${r.bytesPerId.toFixed(1)} MB`.padStart(12)}${int(r.keys).padStart(8)}` +
+        `${`${r.cpuMsPerBatch.toFixed(1)} ms`.padStart(17)}${`${r.seconds.toFixed(1)} s`.padStart(11)}`,
     )
   }
 
   for (const r of results) {
     console.log(
-      `\nMEMORY USAGE of keys holding ${r.shape}s (one in-flight journal:` +
-        ` ${int(r.journalBytes)} B)`,
+      `\nMEMORY USAGE of keys holding ids, ${runName(r)}` +
+        ` (one in-flight journal: ${int(r.journalBytes)} B)`,
     )
     for (const s of r.samples) {
       console.log(
@@ -211,22 +245,24 @@ function report(results: Measured[], listpack: string[]): void {
 
   // Buckets outlive their last id by the horizon: ids stay up to a quarter horizon longer.
   const widest = horizonSeconds * 1.25
+  const range = (rate: number, r: Measured) =>
+    `${gb(rate * horizonSeconds * r.bytesPerId)}–${gb(rate * widest * r.bytesPerId)}`
   console.log(
-    `\nWith a horizon of ${int(horizonSeconds)} s, remembering ${int(horizonSeconds)}` +
-      `–${int(widest)} s of ids:`,
+    `\nMemory for a horizon of ${int(horizonSeconds)} s (ids are kept ${int(horizonSeconds)}` +
+      `–${int(widest)} s):`,
   )
-  for (const rate of [1_000, 5_000]) {
-    const cells = results.map(
-      (r) =>
-        `${r.shape} ${gb(rate * horizonSeconds * r.bytesPerId)}–` +
-        `${gb(rate * widest * r.bytesPerId)}`,
+  console.log(`${''.padEnd(25)}${'1,000 events/s'.padStart(18)}${'5,000 events/s'.padStart(18)}`)
+  for (const r of results) {
+    console.log(
+      `${runName(r).padEnd(25)}${range(1_000, r).padStart(18)}${range(5_000, r).padStart(18)}`,
     )
-    console.log(`  ${int(rate).padStart(5)} events/s: ${cells.join(', ')}`)
   }
 }
 
 const results: Measured[] = []
-for (const shape of shapes) results.push(await measure(shape))
+for (const shape of shapes) {
+  for (const steady of [false, true]) results.push(await measure(shape, steady))
+}
 
 const probe = await startPrivateRedis()
 const listpack = (await probe.redis.config('GET', 'hash-max-listpack-*')) as string[]
