@@ -251,10 +251,10 @@ function report(results: Measured[], listpack: string[]): void {
     `\nMemory for a horizon of ${int(horizonSeconds)} s (ids are kept ${int(horizonSeconds)}` +
       `–${int(widest)} s):`,
   )
-  console.log(`${''.padEnd(25)}${'1,000 events/s'.padStart(18)}${'5,000 events/s'.padStart(18)}`)
+  console.log(`${''.padEnd(25)}${'1,000 events/s'.padStart(20)}${'5,000 events/s'.padStart(20)}`)
   for (const r of results) {
     console.log(
-      `${runName(r).padEnd(25)}${range(1_000, r).padStart(18)}${range(5_000, r).padStart(18)}`,
+      `${runName(r).padEnd(25)}${range(1_000, r).padStart(20)}${range(5_000, r).padStart(20)}`,
     )
   }
 }
