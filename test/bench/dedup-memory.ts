@@ -142,7 +142,8 @@ async function keysUnder(redis: Redis, pattern: string): Promise<string[]> {
 async function journalMemory(redis: Redis): Promise<number> {
   let bytes = 0
   for (const key of await keysUnder(redis, `${base}:*`)) {
-    if (/:(batch|journal):/.test(key)) bytes += (await redis.memory('USAGE', key)) ?? 0
+    if (!/:(batch|journal):/.test(key)) continue
+    bytes += (await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) as number
   }
   return bytes
 }
@@ -167,7 +168,7 @@ async function sampleIdKeys(redis: Redis, keys: string[]): Promise<KeySample[]> 
 /** Tells the store the bucket before this one held `ids` ids, as steady traffic would. */
 async function seedPreviousBucket(redis: Redis, ids: number): Promise<void> {
   const [seconds = 0, micros = 0] = (await redis.time()).map(Number)
-  const now = Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000)
+  const now = seconds * 1_000 + Math.floor(micros / 1_000)
   const width = Math.ceil((horizonSeconds * 1_000) / 4)
   await redis.hset(`${base}:shards`, `${Math.floor(now / width) - 1}:n`, ids)
 }
@@ -226,7 +227,8 @@ function report(results: Measured[], listpack: string[]): void {
       `${runName(r).padEnd(25)}${r.meanIdLength.toFixed(1).padStart(10)}` +
         `${`${r.bytesPerId.toFixed(1)} B`.padStart(21)}` +
         `${`${r.bytesPerId.toFixed(1)} MB`.padStart(12)}${int(r.keys).padStart(8)}` +
-        `${`${r.cpuMsPerBatch.toFixed(1)} ms`.padStart(17)}${`${r.seconds.toFixed(1)} s`.padStart(11)}`,
+        `${`${r.cpuMsPerBatch.toFixed(1)} ms`.padStart(17)}` +
+        `${`${r.seconds.toFixed(1)} s`.padStart(11)}`,
     )
   }
 

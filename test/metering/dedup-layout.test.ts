@@ -86,7 +86,7 @@ test('a bucket adds shards as its ids grow, and every shard stays a listpack', a
   t.is(again.filter((status) => status.kind === 'counted').length, 15_000)
 })
 
-test('an id counted in the oldest live bucket counts; one in a bucket past the horizon does not', async (t) => {
+test('an id in the oldest live bucket counts, one past the horizon does not', async (t) => {
   const { dedup, base } = store()
   const bucket = await currentBucket()
   for (const [past, eventId] of [
