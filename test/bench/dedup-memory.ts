@@ -267,8 +267,9 @@ for (const shape of shapes) {
 }
 
 const probe = await startPrivateRedis()
-const listpack = (await probe.redis.config('GET', 'hash-max-listpack-*')) as string[]
-await probe.stop()
+const listpack = (await probe.redis
+  .config('GET', 'hash-max-listpack-*')
+  .finally(() => probe.stop())) as string[]
 const settings = []
 for (let i = 0; i + 1 < listpack.length; i += 2) settings.push(`${listpack[i]}=${listpack[i + 1]}`)
 report(results, settings)

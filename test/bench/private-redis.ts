@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -20,6 +21,12 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
+  // A bench that crashes must not leave its server behind.
+  const killServer = () => {
+    server.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  }
+  process.once('exit', killServer)
   await ready(server)
 
   const redis = new Redis({ host: '127.0.0.1', port })
@@ -28,6 +35,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     port,
     async stop() {
       redis.disconnect()
+      process.off('exit', killServer)
       const exited = new Promise((resolve) => server.once('exit', resolve))
       server.kill('SIGTERM')
       await exited
