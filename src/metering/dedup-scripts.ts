@@ -16,8 +16,8 @@
  *
  * Why digests and shards: a hash of at most 512 fields of at most 64 bytes
  * (Redis's defaults) is kept as a listpack, a flat array costing 21 bytes per
- * 16-byte digest, where a larger hash pays about 60 more in pointers and
- * allocations per field, and a raw id its own length besides. A shard set of
+ * 16-byte digest; as a larger hash, with pointers and an allocation per field
+ * and value, the same digests measured 89 bytes per id. A shard set of
  * 2^bits shards, chosen by the top bits of the digest, is sized for at most
  * 128 ids a shard on average. A bucket's first set is sized from the bucket
  * before it; when its ids would outgrow the sets, a set with at least 4 times
