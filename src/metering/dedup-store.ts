@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { claimScript, commitScript, renewScript, takeOverScript } from './dedup-scripts.js'
 
@@ -18,22 +19,36 @@ export interface AdoptedBatch {
   entries: JournalEntry[]
 }
 
+type Arg = string | number | Buffer
+
 interface DedupCommands {
-  meterClaim(...args: (string | number)[]): Promise<string[]>
-  meterCommit(...args: (string | number)[]): Promise<number>
-  meterRenew(...args: (string | number)[]): Promise<number>
-  meterTakeOver(...args: (string | number)[]): Promise<string[] | null>
+  meterClaim(...args: Arg[]): Promise<string[]>
+  meterCommit(...args: Arg[]): Promise<number>
+  meterRenew(...args: Arg[]): Promise<number>
+  meterTakeOver(...args: Arg[]): Promise<string[] | null>
 }
 
 /** How many buckets the horizon spans; an id is kept up to a quarter horizon longer. */
 const BUCKETS_PER_HORIZON = 4
 
 /**
+ * What the store keeps of an event id: the first 16 bytes of its SHA-256.
+ * Hashing the id's UTF-16 code units keeps ids that differ only in an unpaired
+ * surrogate apart (as UTF-8 both would read U+FFFD). Two ids share a digest
+ * with odds of about n² / 2^129 among n ids: 2·10^-20 for the 3.8 billion ids
+ * of 8.75 days at 5,000 events/s.
+ */
+export function eventDigest(eventId: string): Buffer {
+  return createHash('sha256').update(eventId, 'utf16le').digest().subarray(0, 16)
+}
+
+/**
  * Remembers which event ids were counted within the dedup horizon, in Redis,
  * and journals each batch between claim and commit. The journal is what makes
  * a crash harmless: a batch claimed by a worker that died is taken over by
  * another one, which inserts the same rows under the same batch id, so
- * ClickHouse's insert deduplication keeps it from counting twice.
+ * ClickHouse's insert deduplication keeps it from counting twice. Redis
+ * holds a digest of each id rather than the id (see dedup-scripts.ts).
  */
 export class DedupStore {
   private readonly redis: Redis & DedupCommands
@@ -57,8 +72,11 @@ export class DedupStore {
    * one atomic step. Ids must be unique within the call.
    */
   async claim(batchId: string, entries: JournalEntry[], leaseMs: number): Promise<ClaimStatus[]> {
-    const args: (string | number)[] = [this.base, batchId, this.horizonMs, this.widthMs, leaseMs]
-    for (const entry of entries) args.push(entry.eventId, entry.stored)
+    const args: Arg[] = [this.base, batchId, this.horizonMs, this.widthMs, leaseMs]
+    for (const { eventId, stored } of entries) {
+      // The raw id is for buckets written before digests; the journal keeps it for adoption.
+      args.push(eventDigest(eventId), eventId, JSON.stringify([eventId, stored]))
+    }
 
     const statuses = await this.redis.meterClaim(this.batchesKey, this.journalKey(batchId), ...args)
     return statuses.map(toStatus)
@@ -86,7 +104,10 @@ export class DedupStore {
     const reply = await this.redis.meterTakeOver(this.batchesKey, this.base, leaseMs)
     if (!reply || reply.length === 0) return undefined
 
-    const [batchId, ...flat] = reply as [string, ...string[]]
+    const [batchId, layout, ...flat] = reply as [string, string, ...string[]]
+    if (layout === 'journal') return { batchId, entries: flat.map(parseJournalEntry) }
+
+    // Claimed before digests: the journal is flat event id, stored form.
     const entries: JournalEntry[] = []
     for (let i = 0; i + 1 < flat.length; i += 2) {
       entries.push({ eventId: flat[i] as string, stored: flat[i + 1] as string })
@@ -95,8 +116,13 @@ export class DedupStore {
   }
 
   private journalKey(batchId: string): string {
-    return `${this.base}:batch:${batchId}`
+    return `${this.base}:journal:${batchId}`
   }
+}
+
+function parseJournalEntry(value: string): JournalEntry {
+  const [eventId, stored] = JSON.parse(value) as [string, string]
+  return { eventId, stored }
 }
 
 function toStatus(reply: string): ClaimStatus {

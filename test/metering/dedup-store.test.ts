@@ -69,8 +69,11 @@ test('ids are forgotten only after the horizon has passed', async (t) => {
   await dedup.claim('f'.repeat(32), [entry('h1')], 10_000)
   await dedup.commit('f'.repeat(32))
 
-  const keys = await redis.keys(`${prefixes.at(-1)}:metering:dedup:seen:*`)
+  const base = `${prefixes.at(-1)}:metering:dedup`
+  const keys = await redis.keys(`${base}:ids:*`)
   t.is(keys.length, 1)
-  const ttl = await redis.pttl(keys[0] as string)
-  t.true(ttl > 60_000 && ttl <= 75_000, `ttl ${ttl} ms`)
+  for (const key of [keys[0] as string, `${base}:shards`]) {
+    const ttl = await redis.pttl(key)
+    t.true(ttl > 60_000 && ttl <= 75_000, `${key}: ttl ${ttl} ms`)
+  }
 })
