@@ -110,7 +110,7 @@ test.serial(
 
     const slots = await slotsOfAllKeys(commandRedis)
     const tagSlot = Number(await commandRedis.call('CLUSTER', 'KEYSLOT', prefix))
-    t.true([...slots.keys()].some((key) => key.startsWith(`${dedupKeyBase(prefix)}:seen:`)))
+    t.true([...slots.keys()].some((key) => key.startsWith(`${dedupKeyBase(prefix)}:ids:`)))
     t.true([...slots.keys()].some((key) => key.startsWith(`${prefix}:metering:`)))
     t.deepEqual(new Set(slots.values()), new Set([tagSlot]))
   },
