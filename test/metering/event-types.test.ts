@@ -91,6 +91,27 @@ test('activity text PostgreSQL cannot store is refused before it can sink a batc
   }
 })
 
+test('ids and texts no store keeps as sent are refused: no id merges, no batch sinks', (t) => {
+  const usage = { event_id: 'up-1', type: 'usage', user_id: 7, metric: 'upload_bytes', value: 1 }
+  const rule = ['must not contain NUL characters or unpaired surrogates']
+  const cases: [object, string][] = [
+    [{ ...usage, event_id: 'sur\ud800' }, 'event_id'],
+    [{ ...usage, event_id: 'nul\0' }, 'event_id'],
+    [{ ...usage, external_user_id: 'cust\ud800' }, 'external_user_id'],
+    [{ ...usage, external_user_id: 'cust\udc00x' }, 'external_user_id'],
+    [{ ...bandwidth, session_id: 's\ud800' }, 'session_id'],
+    [{ ...bandwidth, external_user_id: 'c\0' }, 'external_user_id'],
+    [{ ...activity, event_id: 'act\ud800' }, 'event_id'],
+  ]
+  for (const [event, field] of cases) {
+    const parsed = parseEvent(event, enqueuedAt)
+    t.deepEqual(parsed.ok ? {} : parsed.errors, { [field]: rule }, JSON.stringify(event))
+  }
+
+  const paired = parseEvent({ ...usage, event_id: 'emoji-\ud83c\udfac' }, enqueuedAt)
+  t.true(paired.ok, 'a surrogate pair is a character like any other')
+})
+
 test('an instant outside the days the stores hold is refused, not moved', (t) => {
   const rule = 'must fall on a UTC day from 1970-01-01 to 2149-06-06'
   for (const occurred_at of [

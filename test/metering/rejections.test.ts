@@ -93,6 +93,29 @@ test.serial(
   },
 )
 
+test.serial('text ClickHouse would refuse is parked, and the meter goes on', async (t) => {
+  const userId = await makeUser(suite.postgres.db)
+  const upload = (n: number, external_user_id: string) => ({
+    event_id: `text-${userId}-${n}`,
+    type: 'usage',
+    user_id: userId,
+    metric: 'upload_bytes',
+    value: 7,
+    external_user_id,
+    occurred_at,
+  })
+  const poison = await suite.meter.queue.add('event', upload(0, 'cust\ud800'))
+  await suite.meter.queue.add('batch', { events: [upload(1, 'cust'), upload(2, 'cust\ud800')] })
+  await suite.meter.queue.add('event', upload(3, 'cust'))
+  await drained(suite.meter.queue)
+
+  t.deepEqual(await usageOf(suite.clickhouse, userId), { 'upload_bytes/cust/2026-06-01': '14' })
+  t.is(await poison.getState(), 'failed')
+  const reason = 'external_user_id: must not contain NUL characters or unpaired surrogates'
+  const parked = (await deadLetters()).filter((entry) => entry.reason === reason)
+  t.is(parked.length, 2)
+})
+
 test.serial('a malformed batch or an unknown job name is parked whole', async (t) => {
   const tooMany = Array.from({ length: 1_001 }, (_, n) => ({ event_id: `m-${n}` }))
   const batch = await suite.meter.queue.add('batch', { events: tooMany })

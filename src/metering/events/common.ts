@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isStorableString, storableTextRule } from '../../storable-text.js'
 import { FIRST_STORED_DAY, isStorableInstant, LAST_STORED_DAY } from '../../time/utc-day.js'
 
 /** Names a missing field as missing, and any other problem with `text`. */
@@ -15,6 +16,9 @@ export const eventFields = {
     .string({ error: rule('must be a string of 1 to 200 characters') })
     .min(1, 'must not be empty')
     .max(200, 'must be at most 200 characters')
+    // A lone surrogate turns into U+FFFD on its way to Redis, ClickHouse or
+    // PostgreSQL: two ids would become one, or the store would refuse the batch.
+    .refine(isStorableString, storableTextRule)
     .meta({
       description:
         'The idempotency key, 1 to 200 characters: an event id counts once within the ' +
@@ -46,9 +50,17 @@ export const externalUserRule =
   "The producer's own customer, up to 255 characters (the upload's externalUserId); " +
   'default "".'
 
-/** An optional string of at most `max` characters; absent means `""`. */
+/**
+ * An optional string of at most `max` characters; absent means `""`. Text a
+ * store cannot hold is refused here: ClickHouse refuses a whole insert over
+ * one unpaired surrogate, and a batch it refuses for good would stop the meter.
+ */
 export const optionalText = (max: number) =>
-  z.string({ error: 'must be a string' }).max(max, `must be at most ${max} characters`).default('')
+  z
+    .string({ error: 'must be a string' })
+    .max(max, `must be at most ${max} characters`)
+    .refine(isStorableString, storableTextRule)
+    .default('')
 
 /** Where every record starts: the event's identity, owner and instant. */
 export interface RecordBase {
