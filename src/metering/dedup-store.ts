@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
+import { ConfigError } from '../errors.js'
 import { claimScript, commitScript, renewScript, takeOverScript } from './dedup-scripts.js'
 
 /** What the dedup store knows of one event id. */
@@ -140,4 +141,29 @@ function defineCommands(redis: Redis): Redis & DedupCommands {
     redis.defineCommand('meterTakeOver', { numberOfKeys: 1, lua: takeOverScript })
   }
   return redis as Redis & DedupCommands
+}
+
+/**
+ * Records, once, the horizon the dedup buckets are laid out for, and refuses
+ * to run with another: buckets are a quarter horizon wide, so a worker with a
+ * new horizon would look in other keys and count again every id counted so
+ * far, and workers with different horizons would not see each other's ids.
+ */
+export async function pinDedupHorizon(
+  redis: Redis,
+  base: string,
+  horizonSeconds: number,
+): Promise<void> {
+  const key = `${base}:horizon`
+  await redis.set(key, String(horizonSeconds), 'NX')
+  const pinned = await redis.get(key)
+  if (pinned === String(horizonSeconds)) return
+
+  throw new ConfigError({
+    DEDUP_HORIZON_SECONDS: [
+      `is ${horizonSeconds}, but the dedup state in Redis is laid out for ${pinned}: ` +
+        'with another horizon every event id counted so far would count again. Set it back, ' +
+        `or stop every worker and delete the key ${key} to start a fresh dedup memory`,
+    ],
+  })
 }

@@ -31,6 +31,7 @@ test('a worker frozen past its lock while another runs its jobs doubles nothing'
     t.deepEqual(failed, [])
     t.deepEqual(stored, expected)
     t.true(run.logged('adopting batch') >= 1, 'the frozen worker’s batch was taken over')
+    t.deepEqual(run.faults, { 'stall at insert': 1, stall: 1 }, 'each freeze came at its point')
   } finally {
     await run.close()
   }

@@ -1,5 +1,6 @@
 import test from 'ava'
-import { DedupStore } from '../../src/metering/dedup-store.js'
+import { ConfigError } from '../../src/errors.js'
+import { DedupStore, pinDedupHorizon } from '../../src/metering/dedup-store.js'
 import { connectRedis, dropPrefix, uniquePrefix } from '../fixtures/redis.js'
 
 const redis = connectRedis()
@@ -66,14 +67,31 @@ test('a live lease is renewed and a committed batch cannot be', async (t) => {
 
 test('ids are forgotten only after the horizon has passed', async (t) => {
   const dedup = store(60)
+  const base = `${prefixes.at(-1)}:metering:dedup`
   await dedup.claim('f'.repeat(32), [entry('h1')], 10_000)
   await dedup.commit('f'.repeat(32))
 
-  const base = `${prefixes.at(-1)}:metering:dedup`
   const keys = await redis.keys(`${base}:ids:*`)
   t.is(keys.length, 1)
   for (const key of [keys[0] as string, `${base}:shards`]) {
     const ttl = await redis.pttl(key)
     t.true(ttl > 60_000 && ttl <= 75_000, `${key}: ttl ${ttl} ms`)
   }
+})
+
+test('the horizon is pinned on first start; another one is refused by name', async (t) => {
+  const prefix = uniquePrefix('dedup')
+  prefixes.push(prefix)
+  const base = `${prefix}:metering:dedup`
+
+  await pinDedupHorizon(redis, base, 604_800)
+  await pinDedupHorizon(redis, base, 604_800)
+  const error = await t.throwsAsync(pinDedupHorizon(redis, base, 86_400), {
+    instanceOf: ConfigError,
+  })
+
+  t.deepEqual(Object.keys(error?.errors ?? {}), ['DEDUP_HORIZON_SECONDS'])
+  t.regex(error?.message ?? '', /is 86400, but the dedup state in Redis is laid out for 604800/)
+  t.regex(error?.message ?? '', new RegExp(`delete the key ${base}:horizon`))
+  t.is(await redis.get(`${base}:horizon`), '604800')
 })

@@ -1,6 +1,8 @@
 import type { Registry } from 'prom-client'
 import { loadConfig } from '../../src/config.js'
 import { createLogger, type Logger } from '../../src/logger.js'
+import { pinDedupHorizon } from '../../src/metering/dedup-store.js'
+import { dedupKeyBase } from '../../src/metering/queues.js'
 import { type MetricsServer, startMetricsServer } from '../../src/metrics/metrics-server.js'
 import { createProcessRegistry } from '../../src/metrics/registry.js'
 import { onSignals, runShutdown } from '../../src/shutdown.js'
@@ -13,6 +15,11 @@ async function main(): Promise<void> {
   const config = loadConfig()
   const log = createLogger(config.logLevel, 'worker')
   const stores = await openStores(config, log)
+  await pinDedupHorizon(
+    stores.commandRedis,
+    dedupKeyBase(config.queuePrefix),
+    config.worker.dedupHorizonSeconds,
+  )
 
   const metrics = createProcessRegistry()
   const metering = startMeteringWorker({ config, log, ...stores, metrics })
