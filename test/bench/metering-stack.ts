@@ -61,3 +61,16 @@ export async function backlog(tenant: Tenant): Promise<number> {
   const counts = await tenant.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')
   return Object.values(counts).reduce((sum, count) => sum + count, 0)
 }
+
+/** Events the stores hold for the tenant's ClickHouse database: usage and bandwidth alike. */
+export async function storedEvents(tenant: Tenant): Promise<number> {
+  const { client, database } = tenant.clickhouse
+  const result = await client.query({
+    query: `
+      SELECT (SELECT sum(events) FROM ${database}.usage)
+           + (SELECT count() FROM ${database}.bandwidth) AS stored`,
+    format: 'JSONEachRow',
+  })
+  const [row] = await result.json<{ stored: string }>()
+  return Number(row?.stored ?? 0)
+}

@@ -1,4 +1,11 @@
-import { type BenchResult, formatNumber, formatValue, meetsTarget, targetText } from './result.js'
+import {
+  type BenchResult,
+  formatFigureValue,
+  formatNumber,
+  formatValue,
+  meetsTarget,
+  targetText,
+} from './result.js'
 
 const width = 900
 const plotLeft = 16
@@ -78,7 +85,7 @@ function headlineRow(result: BenchResult, y: number): string {
     text(
       figureLeft,
       barTop + 10,
-      `${formatValue(headline.median, headline.unit)} · ` +
+      `${formatFigureValue(headline.median, headline)} · ` +
         `${meetsTarget(result) ? 'met' : 'missed'}`,
       { colour, weight: 'bold' },
     ),
@@ -109,7 +116,9 @@ function percentilePanel(result: BenchResult, y: number): string {
       `<rect x="${left}" y="${rowY}" width="${round(point.value * scale)}" height="18" ` +
         `fill="${fill}" opacity="0.85"/>`,
     )
-    parts.push(text(figureLeft, rowY + 14, formatValue(point.value, panel.unit), { colour: ink }))
+    const atCap = panel.cap !== undefined && point.value >= panel.cap ? '≥' : ''
+    const shown = `${atCap}${formatValue(point.value, panel.unit)}`
+    parts.push(text(figureLeft, rowY + 14, shown, { colour: ink }))
   })
   const bottom = y + 26 + panel.points.length * 26
   parts.push(
@@ -168,7 +177,8 @@ function text(
 ): string {
   const size = style.size ? ` font-size="${style.size}"` : ''
   const weight = style.weight ? ` font-weight="${style.weight}"` : ''
-  return `<text x="${round(x)}" y="${round(y)}"${size}${weight} fill="${style.colour ?? ink}">${escapeXml(content)}</text>`
+  const fill = ` fill="${style.colour ?? ink}"`
+  return `<text x="${round(x)}" y="${round(y)}"${size}${weight}${fill}>${escapeXml(content)}</text>`
 }
 
 function line(x1: number, y1: number, x2: number, y2: number, colour: string, widthPx: number) {

@@ -1,6 +1,7 @@
 import type { Machine } from './machine.js'
 import {
   type BenchResult,
+  formatFigureValue,
   formatNumber,
   formatSpread,
   formatValue,
@@ -104,8 +105,8 @@ function details(run: ScriptRun): string[] {
     '|---|---|---|---|',
     ...result.figures.map(
       (figure) =>
-        `| ${figure.label} | ${formatValue(figure.median, figure.unit)} | ` +
-        `${formatValue(figure.min, figure.unit)} | ${formatValue(figure.max, figure.unit)} |`,
+        `| ${figure.label} | ${formatFigureValue(figure.median, figure)} | ` +
+        `${formatFigureValue(figure.min, figure)} | ${formatFigureValue(figure.max, figure)} |`,
     ),
     '',
     `Target ${targetText(result)} for ${result.headline.label}: ${verdict(result)}.`,

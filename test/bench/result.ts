@@ -11,6 +11,8 @@ export interface Figure extends Spread {
   label: string
   /** `×` for ratios, else a unit such as `events/s`, `req/s`, `ms`, `s`, `MB`. */
   unit: string
+  /** Samples were cut off here: a value at the cap means at least that much. */
+  cap?: number
 }
 
 /** What the headline figure must reach: `at least` for rates, `at most` for times and growth. */
@@ -34,7 +36,12 @@ export interface BenchResult {
   /** Every figure behind the headline, baseline included. */
   figures: Figure[]
   /** Latency percentiles, for the chart. */
-  percentiles?: { label: string; unit: string; points: { name: string; value: number }[] }
+  percentiles?: {
+    label: string
+    unit: string
+    cap?: number
+    points: { name: string; value: number }[]
+  }
   /** A quantity over time (seconds since the start), for the chart and the report. */
   series?: { label: string; unit: string; points: { at: number; value: number }[] }
   notes: string[]
@@ -76,10 +83,22 @@ export function targetText(result: BenchResult): string {
 /** Met, or missed by how much: the gap in the headline's unit and as a share of the target. */
 export function verdict(result: BenchResult): string {
   if (meetsTarget(result)) return 'met'
-  const gap = Math.abs(result.headline.median - result.target.value)
+  const { headline } = result
+  const gap = Math.abs(headline.median - result.target.value)
   const share = Math.round((gap / result.target.value) * 100)
   const side = result.target.bound === 'at least' ? 'short' : 'over'
-  return `missed: ${formatValue(gap, result.headline.unit)} ${side} (${share}% of the target)`
+  const atLeast = isCapped(headline.median, headline) ? 'at least ' : ''
+  const gapText = formatValue(gap, headline.unit)
+  return `missed: ${atLeast}${gapText} ${side} (${atLeast}${share}% of the target)`
+}
+
+function isCapped(value: number, figure: { cap?: number }): boolean {
+  return figure.cap !== undefined && value >= figure.cap
+}
+
+/** A value of a figure with its unit, marked `≥` when it sits at the figure's cap. */
+export function formatFigureValue(value: number, figure: Figure): string {
+  return `${isCapped(value, figure) ? '≥' : ''}${formatValue(value, figure.unit)}`
 }
 
 /** A number rounded for reading: three significant figures, thousands separated. */
@@ -99,8 +118,8 @@ export function formatValue(value: number, unit: string): string {
 
 /** `1.23× (1.10–1.40)`. */
 export function formatSpread(figure: Figure): string {
-  const range = `${formatNumber(figure.min)}–${formatNumber(figure.max)}`
-  return `${formatValue(figure.median, figure.unit)} (${range})`
+  const bound = (value: number) => `${isCapped(value, figure) ? '≥' : ''}${formatNumber(value)}`
+  return `${formatFigureValue(figure.median, figure)} (${bound(figure.min)}–${bound(figure.max)})`
 }
 
 /** The lines a script prints for its results. */

@@ -62,9 +62,9 @@ function parseBlock(block: string, rounds: number): BenchResult {
       `${single ? 'as single-event jobs' : 'in batch jobs of 1,000'} enqueued before the ` +
       `worker starts; seconds from the worker's start until it completed every job. The ` +
       `metering worker runs in the benchmark process over PostgreSQL, Redis and the embedded ` +
-      `chDB, with the settings the script gives it; the baseline is a BullMQ worker whose processor ` +
-      `does nothing, on the same Redis with the same concurrency (${concurrency}) and the ` +
-      `same jobs. One warm-up round, then ${rounds} rounds, the order alternating; each ` +
+      `chDB, with the settings the script gives it; the baseline is a BullMQ worker whose ` +
+      `processor does nothing, on the same Redis with the same concurrency (${concurrency}) ` +
+      `and the same jobs. One warm-up round, then ${rounds} rounds, the order alternating; each ` +
       `round's metering rate over its no-op rate.`,
     baseline: 'a no-op BullMQ worker, same Redis, same concurrency, same jobs',
     headline,

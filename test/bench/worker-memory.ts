@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { backlog, startMeteringStack } from './metering-stack.js'
+import { backlog, startMeteringStack, storedEvents } from './metering-stack.js'
 import { type BenchResult, type Figure, spread } from './result.js'
 import { runBenchmark } from './script.js'
 import { SteadyLoad } from './steady-load.js'
@@ -45,7 +45,8 @@ await runBenchmark(
       }
 
       const sent = await load.stop()
-      return [report(samples, backlogs, sent.eventsPerSecond, size)]
+      const written = (await storedEvents(rig.tenant)) / sent.seconds
+      return [report(samples, backlogs, { sent: sent.eventsPerSecond, written }, size)]
     } finally {
       await rig.close()
     }
@@ -83,7 +84,7 @@ function slopePerMinute(points: { at: number; value: number }[]): number {
 function report(
   samples: { at: number; value: number }[],
   backlogs: number[],
-  achievedRate: number,
+  flow: { sent: number; written: number },
   size: Record<'rate' | 'warmup' | 'minutes' | 'every', number>,
 ): BenchResult {
   const measured = samples.filter((sample) => sample.at >= size.warmup)
@@ -122,8 +123,9 @@ function report(
     notes: [
       `Trend over the measured window: ${slopePerMinute(measured).toFixed(2)} MB/min ` +
         `(least squares over ${measured.length} samples).`,
-      `The producer sent ${Math.round(achievedRate)} events/s. "No growth" is read as the ` +
-        `last fifth at most 10% above the first.`,
+      `The producer sent ${Math.round(flow.sent)} events/s and the worker wrote ` +
+        `${Math.round(flow.written)} events/s.`,
+      '"No growth" is read as the last fifth at most 10% above the first.',
     ],
   }
 }
