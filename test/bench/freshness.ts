@@ -5,7 +5,7 @@
  * own, are enqueued among the load; a poller reads the usage of their day
  * and notes when each marker appears.
  *
- *   npm run bench:freshness -- [--smoke] [--rate N] [--seconds N] [--rounds N]
+ *   npm run bench:freshness -- [--smoke] [--rate N] [--seconds N] [--rounds N] [--patience N]
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { backlog, type MeteringStack, startMeteringStack, storedEvents } from './metering-stack.js'

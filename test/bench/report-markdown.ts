@@ -65,9 +65,12 @@ export function renderMarkdown(suite: SuiteRun): string {
     `| load average (1 min) | ${formatNumber(Math.min(...loads))} to ` +
       `${formatNumber(Math.max(...loads))} across the run |`,
     '',
-    `The ${machine.cores} cores were shared with other work running at the same time, as the ` +
-      'load average shows: absolute rates are low and noisy. Ratios are taken within each ' +
-      'round, so a benchmark and its baseline saw the same machine.',
+    Math.max(...loads) > machine.cores
+      ? `The ${machine.cores} cores were shared with other work running at the same time, as ` +
+        'the load average shows: absolute rates are low and noisy. Ratios are taken within ' +
+        'each round, so a benchmark and its baseline saw the same machine.'
+      : 'Ratios are taken within each round, so a benchmark and its baseline saw the same ' +
+        'machine.',
     '',
     '## Summary',
     '',

@@ -96,7 +96,7 @@ writeFileSync(
 )
 writeFileSync(
   path.join(out, 'benchmarks.json'),
-  `${JSON.stringify({ machine, startedAt, smoke, runs }, null, 2)}\n`,
+  `${JSON.stringify({ machine, command: command(), startedAt, smoke, runs }, null, 2)}\n`,
 )
 console.log(`\nwrote ${path.join(out, 'BENCHMARKS.md')}`)
 process.exit(runs.some((run) => run.failure) ? 1 : 0)
