@@ -167,7 +167,8 @@ for (const shape of ['single', 'batch'] as const) {
   for (const [name, list] of Object.entries(rates)) {
     console.log(`  ${name.padEnd(20)} ${summary(list)} events/s`)
   }
-  console.log(`  ratio (median)       ${median.toFixed(2)}×`)
+  const [low, high] = [Math.min(...ratios), Math.max(...ratios)]
+  console.log(`  ratio (median)       ${median.toFixed(2)}× (${low.toFixed(2)}–${high.toFixed(2)})`)
 }
 
 redis.disconnect()
