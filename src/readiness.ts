@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { ClickHouse } from './clickhouse/client.js'
 import type { Database } from './postgres/database.js'
+import { checkSelectedDatabase } from './redis.js'
 
 export type StoreName = 'postgres' | 'redis' | 'clickhouse'
 export type StoreState = 'ok' | 'unavailable'
@@ -24,7 +25,7 @@ export async function checkReadiness(stores: {
 }): Promise<Readiness> {
   const probes: Record<StoreName, () => Promise<unknown>> = {
     postgres: () => stores.db.sequelize.query('SELECT 1'),
-    redis: () => stores.redis.ping(),
+    redis: () => checkSelectedDatabase(stores.redis),
     clickhouse: async () => {
       const result = await stores.clickhouse.client.ping()
       if (!result.success) throw result.error

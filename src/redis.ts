@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis'
+import { ConfigError } from './errors.js'
 import { type Logger, maskUrl } from './logger.js'
 
 /**
@@ -31,4 +32,20 @@ export function createRedis(url: string, purpose: RedisPurpose, log: Logger): Re
   // logged and reconnected instead.
   redis.on('error', (err) => log.warn({ err, redis: maskUrl(url), purpose }, 'redis error'))
   return redis
+}
+
+/**
+ * Resolves once the connection works in the database its URL names. ioredis
+ * goes on in database 0 when SELECT fails (`/99` on a Redis of 16), which
+ * would put this stack on another stack's queue and dedup state.
+ */
+export async function checkSelectedDatabase(redis: Redis): Promise<void> {
+  const wanted = redis.options.db ?? 0
+  const info = String(await redis.call('CLIENT', 'INFO'))
+  const selected = Number(/\bdb=(\d+)/.exec(info)?.[1] ?? 0)
+  if (selected !== wanted) {
+    throw new ConfigError({
+      REDIS_URL: [`names database ${wanted}, which this Redis does not have`],
+    })
+  }
 }

@@ -83,6 +83,9 @@ async function main(): Promise<void> {
       ...process.env,
       ...(urls.databaseUrl ? { DATABASE_URL: urls.databaseUrl } : {}),
       ...(urls.clickhouseUrl ? { CLICKHOUSE_URL: urls.clickhouseUrl } : {}),
+      // A machine of one's own: the API listens on loopback unless told otherwise,
+      // so a dev stack with a well-known admin password is not on the network.
+      HOST: process.env.HOST || '127.0.0.1',
       // One web process here: a key for this run keeps dashboard sign-ins working.
       ADMIN_SESSION_SECRET:
         process.env.ADMIN_SESSION_SECRET || randomBytes(32).toString('base64url'),

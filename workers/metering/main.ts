@@ -5,6 +5,7 @@ import { pinDedupHorizon } from '../../src/metering/dedup-store.js'
 import { dedupKeyBase } from '../../src/metering/queues.js'
 import { type MetricsServer, startMetricsServer } from '../../src/metrics/metrics-server.js'
 import { createProcessRegistry } from '../../src/metrics/registry.js'
+import { checkSelectedDatabase } from '../../src/redis.js'
 import { onSignals, runShutdown } from '../../src/shutdown.js'
 import { openStores } from '../../src/stores.js'
 import { startHeartbeat } from './heartbeat.js'
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   const config = loadConfig()
   const log = createLogger(config.logLevel, 'worker')
   const stores = await openStores(config, log)
+  await checkSelectedDatabase(stores.commandRedis)
   await pinDedupHorizon(
     stores.commandRedis,
     dedupKeyBase(config.queuePrefix),
