@@ -3,7 +3,7 @@
  * same run: a BullMQ worker whose processor does nothing, on the same Redis,
  * with the same concurrency and the same jobs. Prints medians with min–max.
  *
- *   npx tsx test/bench/worker-throughput.ts [--events N] [--rounds N]
+ *   npx tsx test/bench/worker-throughput.ts [--events N] [--rounds N] [--shape single|batch]
  */
 import { parseArgs } from 'node:util'
 import { type Job, Queue, Worker } from 'bullmq'
@@ -18,6 +18,8 @@ const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '3' },
+    /** One shape only; both when unset. */
+    shape: { type: 'string' },
   },
 })
 const totalEvents = Number(values.events)
@@ -148,7 +150,8 @@ function summary(rates: number[]): string {
   return `${fmt(median)} (${fmt(sorted[0] as number)}–${fmt(sorted.at(-1) as number)})`
 }
 
-for (const shape of ['single', 'batch'] as const) {
+const shapes = (['single', 'batch'] as const).filter((shape) => (values.shape ?? shape) === shape)
+for (const shape of shapes) {
   const rates: Record<string, number[]> = { [noop.name]: [], [meter.name]: [] }
   for (let round = 0; round < rounds + 1; round++) {
     // Alternate the order so drift of the machine hits both alike; round 0 warms up.
