@@ -46,6 +46,8 @@ export function secondsToMicros(value: number | string): bigint | undefined {
   let text: string
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0 || value > MAX_SECONDS) return undefined
+    const micros = exactMicros(value)
+    if (micros !== undefined) return micros
     text = plainDecimal(value)
   } else {
     if (!decimalText.test(value) || Number(value) > MAX_SECONDS) return undefined
@@ -57,6 +59,20 @@ export function secondsToMicros(value: number | string): bigint | undefined {
   const micros = BigInt(whole) * microsPerUnit + BigInt(digits.slice(0, 6))
   return Number(digits[6]) >= 5 ? micros + 1n : micros
 }
+
+/**
+ * The common case without text: a number written with at most six decimals.
+ * Below 2^33 doubles lie less than a microsecond apart, so when `micros / 1e6`
+ * reads back as the very same number, `micros` millionths is the decimal the
+ * number was written as, the one `String(value)` prints, and nothing rounds.
+ */
+function exactMicros(value: number): bigint | undefined {
+  if (value >= exactBelow) return undefined
+  const micros = Math.round(value * 1e6)
+  return micros / 1e6 === value ? BigInt(micros) : undefined
+}
+
+const exactBelow = 2 ** 33
 
 /** A non-negative finite number as plain decimal text, without exponent: 4.9e-7 → "0.00000049". */
 function plainDecimal(value: number): string {

@@ -32,9 +32,26 @@ export function isStorableInstant(instant: number): boolean {
   return day.length === 10 && day >= FIRST_STORED_DAY && day <= LAST_STORED_DAY
 }
 
+/**
+ * Names of the days seen lately, by day number since the epoch. Events come
+ * in bursts of few distinct days, and formatting a date costs more than all
+ * the rest of reading an event.
+ */
+const dayNames = new Map<number, string>()
+const maxDayNames = 4_096
+
 /** The UTC day an instant falls on. */
 export function utcDayOf(instant: Date | number): string {
-  return new Date(instant).toISOString().slice(0, 10)
+  const ms = typeof instant === 'number' ? instant : instant.getTime()
+  const dayNumber = Math.floor(ms / msPerDay)
+  const known = dayNames.get(dayNumber)
+  if (known !== undefined) return known
+
+  // Throws for an invalid instant, before anything is remembered.
+  const day = new Date(ms).toISOString().slice(0, 10)
+  if (dayNames.size >= maxDayNames) dayNames.clear()
+  dayNames.set(dayNumber, day)
+  return day
 }
 
 /** Days from `from` to `to`, both counted: the same day is 1. */

@@ -40,6 +40,15 @@ test('a number rounds once, exactly as the same decimal sent as a string', (t) =
   }
 })
 
+test('numbers are read exactly as written, on either side of 2^33 seconds', (t) => {
+  t.is(secondsToMicros(0.000001), 1n)
+  t.is(secondsToMicros(123456.789012), 123_456_789_012n)
+  t.is(secondsToMicros(8589934591.999999), 8_589_934_591_999_999n)
+  t.is(secondsToMicros(8589934592.000002), 8_589_934_592_000_002n)
+  t.is(secondsToMicros(1e15), 1_000_000_000_000_000_000_000n)
+  t.is(secondsToMicros(-0), 0n)
+})
+
 test('seconds refuse negatives, infinities, NaN and text', (t) => {
   for (const value of [-0.1, Number.POSITIVE_INFINITY, Number.NaN, 1e16]) {
     t.is(secondsToMicros(value), undefined, String(value))

@@ -21,6 +21,17 @@ test('an instant falls on its UTC day, whatever the offset it was written with',
   t.is(utcDayOf(Date.parse('2026-04-01T07:59:59+08:00')), '2026-03-31')
 })
 
+test('the day of an instant is the same asked once or many times, either side of midnight', (t) => {
+  const midnight = Date.parse('2026-04-01T00:00:00Z')
+  for (let round = 0; round < 2; round++) {
+    t.is(utcDayOf(midnight), '2026-04-01')
+    t.is(utcDayOf(midnight - 1), '2026-03-31')
+    t.is(utcDayOf(new Date(midnight + 86_399_999)), '2026-04-01')
+    t.is(utcDayOf(-1), '1969-12-31')
+  }
+  t.throws(() => utcDayOf(Number.NaN), { instanceOf: RangeError })
+})
+
 test('ranges count both ends and step across DST changes without gaps', (t) => {
   t.is(daysInRange('2026-03-01', '2026-03-01'), 1)
   t.is(daysInRange('2026-01-01', '2026-12-31'), 365)
