@@ -1,15 +1,26 @@
 /**
- * The functions with the most self time in a V8 `.cpuprofile`, and the same
- * summed by file, so a hot path reads at a glance.
+ * Reads V8 `.cpuprofile` files and sums, over all of them: self time by
+ * function; self time by package or project file; and time by the nearest
+ * product function on the stack (src/, workers/, api/), so that zod's time
+ * shows under the validation that called it and ioredis's under the claim.
  *
- *   npx tsx test/bench/profile-summary.ts worker.cpuprofile [--top N]
+ *   npx tsx test/bench/profile-summary.ts worker-*.cpuprofile [--top N] [--per N]
+ *
+ * `--per N` adds the cost per unit (e.g. per event) in µs.
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 
+interface CallFrame {
+  functionName: string
+  url: string
+  lineNumber: number
+}
+
 interface ProfileNode {
   id: number
-  callFrame: { functionName: string; url: string; lineNumber: number }
+  callFrame: CallFrame
+  children?: number[]
 }
 
 interface Profile {
@@ -20,18 +31,15 @@ interface Profile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '30' } },
+  options: { top: { type: 'string', default: '30' }, per: { type: 'string' } },
 })
-const file = positionals[0]
-if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [--top N]')
+if (positionals.length === 0) {
+  throw new Error('usage: profile-summary.ts <file.cpuprofile>... [--top N] [--per N]')
+}
 const top = Number(values.top)
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
+const per = values.per === undefined ? undefined : Number(values.per)
 
-const byId = new Map(profile.nodes.map((node) => [node.id, node]))
-const selfUs = new Map<number, number>()
-profile.samples.forEach((id, i) => {
-  selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
-})
+const productCode = /\/(src|workers|api)\//
 
 /** Where a call frame lives, shortened to the package or project path. */
 function place(url: string): string {
@@ -42,25 +50,63 @@ function place(url: string): string {
 }
 
 /** A package's name (`zod`, `@clickhouse/client`), or the project file itself. */
-function fileOf(url: string, where: string): string {
-  if (!url.includes('node_modules/')) return where
+function fileOf(frame: CallFrame): string {
+  const where = place(frame.url)
+  if (!frame.url.includes('node_modules/')) return where
   return where
     .split('/')
     .slice(0, where.startsWith('@') ? 2 : 1)
     .join('/')
 }
 
+function nameOf(frame: CallFrame): string {
+  const line = frame.url ? `:${frame.lineNumber + 1}` : ''
+  return `${frame.functionName || '(anonymous)'} ${place(frame.url)}${line}`
+}
+
 const byFunction = new Map<string, number>()
 const byFile = new Map<string, number>()
+const byProductFrame = new Map<string, number>()
 let total = 0
-for (const [id, us] of selfUs) {
-  const { functionName, url, lineNumber } = (byId.get(id) as ProfileNode).callFrame
-  const where = place(url)
-  const name = `${functionName || '(anonymous)'} ${where}${url ? `:${lineNumber + 1}` : ''}`
-  byFunction.set(name, (byFunction.get(name) ?? 0) + us)
-  const fileKey = fileOf(url, where)
-  byFile.set(fileKey, (byFile.get(fileKey) ?? 0) + us)
-  total += us
+
+const add = (table: Map<string, number>, key: string, us: number) =>
+  table.set(key, (table.get(key) ?? 0) + us)
+
+for (const file of positionals) {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+  const parentOf = new Map<number, number>()
+  for (const node of profile.nodes) {
+    for (const child of node.children ?? []) parentOf.set(child, node.id)
+  }
+
+  /** The nearest product frame at or above a node, or the node's own package. */
+  const owners = new Map<number, string>()
+  const ownerOf = (id: number): string => {
+    const known = owners.get(id)
+    if (known !== undefined) return known
+    let owner: string | undefined
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const frame = (byId.get(at) as ProfileNode).callFrame
+      if (productCode.test(frame.url)) {
+        owner = nameOf(frame)
+        break
+      }
+    }
+    const own = (byId.get(id) as ProfileNode).callFrame
+    const result = owner ?? `outside product code: ${fileOf(own)}`
+    owners.set(id, result)
+    return result
+  }
+
+  profile.samples.forEach((id, i) => {
+    const us = profile.timeDeltas[i] ?? 0
+    const frame = (byId.get(id) as ProfileNode).callFrame
+    add(byFunction, nameOf(frame), us)
+    add(byFile, fileOf(frame), us)
+    add(byProductFrame, ownerOf(id), us)
+    total += us
+  })
 }
 
 function print(title: string, table: Map<string, number>, rows: number): void {
@@ -68,9 +114,11 @@ function print(title: string, table: Map<string, number>, rows: number): void {
   const sorted = [...table].sort((a, b) => b[1] - a[1]).slice(0, rows)
   for (const [name, us] of sorted) {
     const share = ((us / total) * 100).toFixed(1).padStart(5)
-    console.log(`  ${share}%  ${(us / 1_000).toFixed(1).padStart(8)} ms  ${name}`)
+    const unit = per === undefined ? '' : `${(us / per).toFixed(3).padStart(8)} µs/unit  `
+    console.log(`  ${share}%  ${(us / 1_000).toFixed(1).padStart(8)} ms  ${unit}${name}`)
   }
 }
 
 print('self time by function', byFunction, top)
 print('self time by package or project file', byFile, 20)
+print('time under the nearest product function', byProductFrame, top)

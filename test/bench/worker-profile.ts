@@ -1,10 +1,11 @@
 /**
- * Profiles the metering worker on a pre-filled queue: a V8 CPU profile of the
- * runs only (not of filling the queue), and the wall time spent in each step
- * of a flush. Summarise the profile with `profile-summary.ts`.
+ * Profiles the metering worker on a pre-filled queue: a V8 CPU profile of each
+ * measured run (not of filling the queue), written as `<out>-<round>.cpuprofile`,
+ * and the wall time spent in each step of a flush. Summarise the profiles with
+ * `profile-summary.ts`.
  *
  *   npx tsx test/bench/worker-profile.ts [--shape batch|single] [--events N]
- *     [--rounds N] [--out file.cpuprofile]
+ *     [--rounds N] [--out path-prefix] [--timeline]
  */
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
@@ -25,7 +26,7 @@ const { values } = parseArgs({
     shape: { type: 'string', default: 'batch' },
     events: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '5' },
-    out: { type: 'string', default: 'worker.cpuprofile' },
+    out: { type: 'string', default: 'worker' },
     timeline: { type: 'boolean', default: false },
   },
 })
@@ -101,6 +102,7 @@ async function run(round: number): Promise<number> {
 
   measuring = round > 0
   timeline = []
+  if (measuring) await session.post('Profiler.start')
   const started = performance.now()
   roundStarted = started
   const metering = startMeteringWorker({
@@ -132,6 +134,10 @@ async function run(round: number): Promise<number> {
     metering.worker.on('failed', (_job, err) => reject(err))
   })
   const ms = performance.now() - started
+  if (measuring) {
+    const { profile } = await session.post('Profiler.stop')
+    writeFileSync(`${values.out}-${round}.cpuprofile`, JSON.stringify(profile))
+  }
   measuring = false
 
   await metering.close()
@@ -144,11 +150,8 @@ async function run(round: number): Promise<number> {
 
 // Round 0 warms up and is neither profiled nor timed.
 await run(0)
-await session.post('Profiler.start')
 let totalMs = 0
 for (let round = 1; round <= rounds; round++) totalMs += await run(round)
-const { profile } = await session.post('Profiler.stop')
-writeFileSync(values.out as string, JSON.stringify(profile))
 
 if (values.timeline) console.log(`last round:\n  ${timeline.sort().join('\n  ')}`)
 const measured = totalEvents * rounds
