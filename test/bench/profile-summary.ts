@@ -40,6 +40,29 @@ const top = Number(values.top)
 const per = values.per === undefined ? undefined : Number(values.per)
 
 const productCode = /\/(src|workers|api)\//
+const profilerItself = '(profiler)'
+
+/** Steps of the metering worker, by the file of the nearest product frame or the package. */
+const steps: [string, RegExp][] = [
+  [
+    'validation',
+    /src\/(metering\/(event-schema|events\/|quantity)|time\/|storable-text|validation)/,
+  ],
+  ['job handling', /workers\/metering\/(processor|dead-letters)/],
+  ['user lookup', /src\/accounts\/user-directory|\b(sequelize|pg|pg-protocol|pg-pool)$/],
+  ['batching', /workers\/metering\/batcher/],
+  ['journal encoding', /src\/metering\/record-codec/],
+  ['dedup claim and commit', /src\/metering\/dedup-store/],
+  // Replies arrive outside any product frame: the dedup scripts' and BullMQ's alike.
+  ['Redis replies', /\bioredis$/],
+  [
+    'rows and insert',
+    /(usage-rows|bandwidth-rows|meter-sink|clickhouse-sink|activity-sink)|clickhouse/,
+  ],
+  ['BullMQ', /\b(bullmq|msgpackr)$/],
+  ['garbage collection', /\(garbage collector\)/],
+  ['idle', /\(idle\)/],
+]
 
 /** Where a call frame lives, shortened to the package or project path. */
 function place(url: string): string {
@@ -67,6 +90,7 @@ function nameOf(frame: CallFrame): string {
 const byFunction = new Map<string, number>()
 const byFile = new Map<string, number>()
 const byProductFrame = new Map<string, number>()
+const byStep = new Map<string, number>()
 let total = 0
 
 const add = (table: Map<string, number>, key: string, us: number) =>
@@ -88,13 +112,17 @@ for (const file of positionals) {
     let owner: string | undefined
     for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
       const frame = (byId.get(at) as ProfileNode).callFrame
+      if (frame.url === 'node:inspector') {
+        owner = profilerItself
+        break
+      }
       if (productCode.test(frame.url)) {
         owner = nameOf(frame)
         break
       }
     }
     const own = (byId.get(id) as ProfileNode).callFrame
-    const result = owner ?? `outside product code: ${fileOf(own)}`
+    const result = owner ?? `outside product code: ${own.url ? fileOf(own) : nameOf(own)}`
     owners.set(id, result)
     return result
   }
@@ -102,9 +130,13 @@ for (const file of positionals) {
   profile.samples.forEach((id, i) => {
     const us = profile.timeDeltas[i] ?? 0
     const frame = (byId.get(id) as ProfileNode).callFrame
+    // Stopping the profiler (serialising the profile) is not the worker's time.
+    if (ownerOf(id) === profilerItself) return
     add(byFunction, nameOf(frame), us)
     add(byFile, fileOf(frame), us)
-    add(byProductFrame, ownerOf(id), us)
+    const owner = ownerOf(id)
+    add(byProductFrame, owner, us)
+    add(byStep, steps.find(([, pattern]) => pattern.test(owner))?.[0] ?? 'other', us)
     total += us
   })
 }
@@ -122,3 +154,4 @@ function print(title: string, table: Map<string, number>, rows: number): void {
 print('self time by function', byFunction, top)
 print('self time by package or project file', byFile, 20)
 print('time under the nearest product function', byProductFrame, top)
+print('time by step of the metering worker', byStep, steps.length + 1)
