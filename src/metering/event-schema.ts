@@ -3,7 +3,12 @@ import { type FieldErrors, fieldErrors } from '../validation.js'
 import { type ActivityRecord, activitySchema, toActivityRecord } from './events/activity.js'
 import { type BandwidthRecord, bandwidthSchema, toBandwidthRecord } from './events/bandwidth.js'
 import { eventFields } from './events/common.js'
-import { toUsageRecord, type UsageRecord, usageSchema } from './events/usage.js'
+import {
+  toUsageRecord,
+  type UsageRecord,
+  usageSchema,
+  usageSchemaForValidEvents,
+} from './events/usage.js'
 
 export type { ActivityRecord } from './events/activity.js'
 export type { BandwidthRecord } from './events/bandwidth.js'
@@ -26,6 +31,18 @@ export const eventSchema = z.discriminatedUnion(
   },
 )
 
+/**
+ * `eventSchema` as it judges valid events, compiled: it accepts exactly the
+ * same events with the same output, in a fraction of the time, but without
+ * `eventSchema`'s full report of what is wrong. Exported for its test.
+ */
+export const eventSchemaForValidEvents = z.discriminatedUnion('type', [
+  usageSchemaForValidEvents,
+  bandwidthSchema,
+  activitySchema,
+])
+const compiledForValidEvents = z.compile(eventSchemaForValidEvents)
+
 export type UsageEventInput = z.input<typeof usageSchema>
 export type BandwidthEventInput = z.input<typeof bandwidthSchema>
 export type ActivityEventInput = z.input<typeof activitySchema>
@@ -45,7 +62,10 @@ export function parseEvent(raw: unknown, enqueuedAt: number, prefix = ''): Parse
     return { ok: false, errors: { [prefix || '_']: ['must be a JSON object'] } }
   }
 
-  const parsed = eventSchema.safeParse(raw)
+  // Most events are valid: the compiled check settles them, and only an event
+  // it refuses is parsed again for a report naming every problem.
+  const fast = compiledForValidEvents.safeParse(raw)
+  const parsed = fast.success ? fast : eventSchema.safeParse(raw)
   if (!parsed.success) return { ok: false, errors: allProblems(parsed.error, raw, prefix) }
 
   const event = parsed.data

@@ -13,35 +13,47 @@ export const METRICS = {
 export type Metric = keyof typeof METRICS
 export const metricNames = Object.keys(METRICS) as [Metric, ...Metric[]]
 
-export const usageSchema = z
-  .strictObject({
-    ...eventFields,
-    type: z.literal('usage'),
-    metric: z.enum(metricNames, { error: rule(`must be one of ${metricNames.join(', ')}`) }).meta({
+const usageShape = {
+  ...eventFields,
+  type: z.literal('usage'),
+  metric: z.enum(metricNames, { error: rule(`must be one of ${metricNames.join(', ')}`) }).meta({
+    description:
+      'upload_bytes (bytes uploaded), encoding_cpu or encoding_gpu (seconds of encoding).',
+  }),
+  value: z
+    .union([z.number(), z.string()], {
+      error: rule('must be a number or a decimal string'),
+    })
+    .meta({
       description:
-        'upload_bytes (bytes uploaded), encoding_cpu or encoding_gpu (seconds of encoding).',
+        `For upload_bytes: a whole number of bytes from 0 to ${MAX_BYTES}, as a decimal ` +
+        'string above 2^53. For encoding_cpu and encoding_gpu: seconds, a finite number ' +
+        `or decimal string from 0 to ${MAX_SECONDS}, rounded half up to the microsecond.`,
+      examples: ['53687091200', 12.482113],
     }),
-    value: z
-      .union([z.number(), z.string()], {
-        error: rule('must be a number or a decimal string'),
-      })
-      .meta({
-        description:
-          `For upload_bytes: a whole number of bytes from 0 to ${MAX_BYTES}, as a decimal ` +
-          'string above 2^53. For encoding_cpu and encoding_gpu: seconds, a finite number ' +
-          `or decimal string from 0 to ${MAX_SECONDS}, rounded half up to the microsecond.`,
-        examples: ['53687091200', 12.482113],
-      }),
-    external_user_id: optionalText(255).meta({ description: externalUserRule }),
-  })
-  .superRefine(
-    (event, ctx) => {
-      if (toMicros(event.metric, event.value) !== undefined) return
-      ctx.addIssue({ code: 'custom', path: ['value'], message: valueRule(event.metric) })
-    },
-    // Check the value even when other fields failed, so one answer names every problem.
-    { when: (payload) => hasCheckableValue(payload.value) },
-  )
+  external_user_id: optionalText(255).meta({ description: externalUserRule }),
+}
+
+function checkValue(
+  event: { metric: Metric; value: number | string },
+  ctx: z.RefinementCtx<unknown>,
+): void {
+  if (toMicros(event.metric, event.value) !== undefined) return
+  ctx.addIssue({ code: 'custom', path: ['value'], message: valueRule(event.metric) })
+}
+
+export const usageSchema = z.strictObject(usageShape).superRefine(checkValue, {
+  // Check the value even when other fields failed, so one answer names every problem.
+  when: (payload) => hasCheckableValue(payload.value),
+})
+
+/**
+ * The same rules without the `when` above: it accepts exactly the events
+ * `usageSchema` accepts, with the same output (the value is checked whenever
+ * every other field is valid), but reports a bad value only when nothing else
+ * is wrong. Unlike `usageSchema`, it can be compiled by `z.compile`.
+ */
+export const usageSchemaForValidEvents = z.strictObject(usageShape).superRefine(checkValue)
 
 /** A validated usage event, reduced to what the meter stores. */
 export interface UsageRecord extends RecordBase {
