@@ -75,7 +75,7 @@ const alternatives: unknown[] = [
 // Compiles as the product does, but refuses to fall back to the runtime parser.
 const compiled = z.compile(eventSchemaForValidEvents, { strict: true })
 
-test('the compiled check accepts exactly the events the schema accepts, with the same output', (t) => {
+test('the compiled check accepts exactly what the schema accepts, with the same output', (t) => {
   let accepted = 0
   let refused = 0
   for (const base of Object.values(valid)) {
