@@ -208,3 +208,29 @@ test.serial(
     t.deepEqual(await usageOf(clickhouse, 4), { 'encoding_cpu//2026-07-01': '3' })
   },
 )
+
+/** The real store, noting how many ids each claim carried. */
+class CountingDedup extends DedupStore {
+  claims: number[] = []
+
+  override claim(...args: Parameters<DedupStore['claim']>) {
+    this.claims.push(args[1].length)
+    return super.claim(...args)
+  }
+}
+
+test.serial('jobs whose events are already being written start no further flush', async (t) => {
+  const store = new CountingDedup(redis, `${prefix}:metering:dedup`, 3_600)
+  const batcher = new Batcher(store, new MeterSink(clickhouse, postgres.db), testLog, {
+    ...options,
+    intervalMs: 60_000,
+    flushWhenJobsWaiting: 2,
+  })
+  const [first, second] = records(6, 2) as [UsageRecord, UsageRecord]
+
+  await Promise.all([batcher.add([first]), batcher.add([second])])
+  await batcher.close()
+
+  t.deepEqual(store.claims, [2])
+  t.deepEqual(await usageOf(clickhouse, 6), { 'encoding_cpu//2026-07-01': '2' })
+})

@@ -13,9 +13,10 @@ export interface BatcherOptions {
   /** Longest an event waits for a flush that is not full. */
   intervalMs: number
   /**
-   * Flush at once when this many jobs wait on the batcher: with the worker's
-   * concurrency here, a worker whose every slot is waiting does not idle until
-   * the interval ends, since no further job could arrive to fill the batch.
+   * Flush at once when this many jobs have events waiting for a flush (jobs
+   * whose events are all being written already do not count): a worker whose
+   * slots are all waiting does not idle until the interval ends, since no
+   * further job could arrive to fill the batch.
    */
   flushWhenJobsWaiting?: number
   /** How long a claimed batch is protected from takeover without a renewal. */
@@ -31,10 +32,22 @@ export interface BatcherOptions {
 /** A store stayed down past the close deadline; the job is retried later. */
 export class FlushAbandonedError extends Error {}
 
-interface Waiter {
-  record: MeterRecord
+/**
+ * One job's share of the batcher: a single promise for all its events, settled
+ * when the last of them is counted or the first fails.
+ */
+interface Ticket {
+  /** Events not yet counted. */
+  uncounted: number
+  /** Events still waiting in `pending`, not taken by a flush. */
+  untaken: number
   resolve: () => void
   reject: (err: Error) => void
+}
+
+interface Waiter {
+  record: MeterRecord
+  ticket: Ticket
 }
 
 /**
@@ -45,7 +58,8 @@ interface Waiter {
  */
 export class Batcher {
   private pending: Waiter[] = []
-  private jobsWaiting = 0
+  /** Jobs with events in `pending`; jobs whose events are all in a flush do not count. */
+  private jobsPending = 0
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> | undefined
   private sweeper: NodeJS.Timeout | undefined
@@ -71,19 +85,12 @@ export class Batcher {
   add(records: MeterRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve()
 
-    const settled = records.map(
-      (record) =>
-        new Promise<void>((resolve, reject) => {
-          this.pending.push({ record, resolve, reject })
-        }),
-    )
-    this.jobsWaiting += 1
-    this.schedule()
-    return Promise.all(settled)
-      .then(() => undefined)
-      .finally(() => {
-        this.jobsWaiting -= 1
-      })
+    return new Promise<void>((resolve, reject) => {
+      const ticket: Ticket = { uncounted: records.length, untaken: records.length, resolve, reject }
+      for (const record of records) this.pending.push({ record, ticket })
+      this.jobsPending += 1
+      this.schedule()
+    })
   }
 
   /** Flushes now and bounds retries from here on; call before closing the worker. */
@@ -106,16 +113,36 @@ export class Batcher {
   }
 
   private schedule(): void {
-    if (this.flushing) return
+    if (this.flushing || this.pending.length === 0) return
 
     const full =
       this.pending.length >= this.options.batchSize ||
-      this.jobsWaiting >= (this.options.flushWhenJobsWaiting ?? Number.POSITIVE_INFINITY)
-    if (full || (this.closingSince !== undefined && this.pending.length > 0)) {
+      this.jobsPending >= (this.options.flushWhenJobsWaiting ?? Number.POSITIVE_INFINITY)
+    if (full || this.closingSince !== undefined) {
       this.startFlush()
-    } else if (!this.timer && this.pending.length > 0) {
+    } else if (!this.timer) {
       this.timer = setTimeout(() => this.startFlush(), this.options.intervalMs)
     }
+  }
+
+  /** Takes the next batch out of `pending`. */
+  private take(): Waiter[] {
+    const taken = this.pending.splice(0, this.options.batchSize)
+    for (const { ticket } of taken) {
+      ticket.untaken -= 1
+      if (ticket.untaken === 0) this.jobsPending -= 1
+    }
+    return taken
+  }
+
+  /** Puts waiters back, e.g. those held by another batch, for a later flush. */
+  private putBack(waiters: Waiter[]): void {
+    for (const waiter of waiters) {
+      if (waiter.ticket.untaken === 0) this.jobsPending += 1
+      waiter.ticket.untaken += 1
+      this.pending.push(waiter)
+    }
+    this.schedule()
   }
 
   private startFlush(): void {
@@ -130,7 +157,7 @@ export class Batcher {
   }
 
   private async flushOnce(): Promise<void> {
-    const taken = this.pending.splice(0, this.options.batchSize)
+    const taken = this.take()
     const byEvent = new Map<string, Waiter[]>()
     for (const waiter of taken) {
       const same = byEvent.get(waiter.record.eventId)
@@ -150,7 +177,7 @@ export class Batcher {
       statuses = await this.dedup.claim(batchId, entries, this.leaseMs)
     } catch (err) {
       this.log.warn({ err, batch_id: batchId }, 'claim failed; jobs will be retried')
-      for (const waiter of taken) waiter.reject(err as Error)
+      for (const waiter of taken) waiter.ticket.reject(err as Error)
       return
     }
 
@@ -158,7 +185,7 @@ export class Batcher {
     const held: Waiter[] = []
     statuses.forEach((status, i) => {
       const waiters = groups[i] as Waiter[]
-      if (status.kind === 'counted') for (const waiter of waiters) waiter.resolve()
+      if (status.kind === 'counted') for (const waiter of waiters) counted(waiter)
       else if (status.kind === 'claimed') claimed.push(...waiters)
       else held.push(...waiters)
     })
@@ -167,9 +194,9 @@ export class Batcher {
 
     try {
       await this.write(batchId, claimedRecords(claimed))
-      for (const waiter of claimed) waiter.resolve()
+      for (const waiter of claimed) counted(waiter)
     } catch (err) {
-      for (const waiter of claimed) waiter.reject(err as Error)
+      for (const waiter of claimed) waiter.ticket.reject(err as Error)
     }
   }
 
@@ -179,10 +206,7 @@ export class Batcher {
    */
   private requeueHeld(held: Waiter[]): void {
     if (held.length === 0) return
-    const retry = setTimeout(() => {
-      this.pending.push(...held)
-      this.schedule()
-    }, 200)
+    const retry = setTimeout(() => this.putBack(held), 200)
     retry.unref()
   }
 
@@ -255,6 +279,12 @@ export class Batcher {
       await this.write(batch.batchId, records)
     }
   }
+}
+
+/** Settles one event; its job's promise resolves with the last of its events. */
+function counted({ ticket }: Waiter): void {
+  ticket.uncounted -= 1
+  if (ticket.uncounted === 0) ticket.resolve()
 }
 
 function claimedRecords(claimed: Waiter[]): MeterRecord[] {
