@@ -1,4 +1,4 @@
-import { open, rename, rm } from 'node:fs/promises'
+import { open, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -82,6 +82,10 @@ export async function exportUsage(
  * row is written: a failed export never leaves a file that looks complete.
  */
 async function exportToFile(file: string, work: (output: Writable) => Promise<number>) {
+  // Refused before any row is read: a directory can never take the rename at the end.
+  if ((await stat(file).catch(() => undefined))?.isDirectory()) {
+    throw new CommandFailedError(`--output ${file}: is a directory; name a file`)
+  }
   const partial = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`)
   const handle = await open(partial, 'wx').catch((err: NodeJS.ErrnoException) => {
     throw new CommandFailedError(

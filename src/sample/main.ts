@@ -28,6 +28,9 @@ interface Options {
 /** A problem the user can fix; printed without a stack. */
 class UsageError extends Error {}
 
+/** `--help` asked for the usage: printed on stdout, and not a failure. */
+class HelpRequested extends Error {}
+
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
@@ -39,7 +42,7 @@ function parseOptions(argv: string[]): Options {
       help: { type: 'boolean', default: false },
     },
   })
-  if (values.help) throw new UsageError(usage)
+  if (values.help) throw new HelpRequested(usage)
 
   const day = values.day ?? utcDayOf(Date.now() - 86_400_000)
   if (!isUtcDay(day)) throw new UsageError(`--day must be a real date, YYYY-MM-DD\n${usage}`)
@@ -102,6 +105,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (err instanceof HelpRequested) {
+    console.log(err.message)
+    process.exit(0)
+  }
   console.error(err instanceof Error ? err.message : String(err))
   if (err instanceof ProducerUnavailableError) {
     console.error('Is Redis running? `npm run dev` starts one when none answers.')

@@ -139,6 +139,22 @@ test('a failed export leaves no file behind, and exits 1', async (t) => {
   }
 })
 
+test('a directory as --output is refused by name before anything is written', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nukevideo-cli-out-'))
+  try {
+    const run = await cli(
+      ['usage', 'export', '--from', '2026-04-01', '--to', '2026-04-30', '--output', dir],
+      env,
+    )
+
+    t.is(run.code, 1)
+    t.is(run.stderr, `error: --output ${dir}: is a directory; name a file\n`)
+    t.deepEqual(readdirSync(dir), [])
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test('at a terminal a progress bar goes to stderr, never into the CSV', async (t) => {
   const run = await cli(
     ['usage', 'export', '--from', '2026-04-01', '--to', '2026-04-30'],
