@@ -93,7 +93,10 @@ test.serial('a known workload leaves exact counts of accepted, refused and flush
   t.is(await rejected('value'), 2)
   t.is(await sampleOf(metrics, 'metering_batches_flushed_total'), 1)
   t.is(await sampleOf(metrics, 'metering_events_flushed_total'), 5)
-  t.is(await sampleOf(metrics, 'metering_flush_retries_total', { step: 'insert' }), undefined)
+  t.is(await sampleOf(metrics, 'metering_flush_retries_total', { step: 'insert' }), 0)
+  // Series a scrape would show before their first increment, at 0.
+  t.is(await sampleOf(metrics, 'metering_flush_retries_total', { step: 'commit' }), 0)
+  t.is(await rejected('session_id'), 0)
 })
 
 /** The real sink, refusing its first write as a ClickHouse outage would. */

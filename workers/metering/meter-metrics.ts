@@ -96,6 +96,12 @@ export class MeterMetrics implements JobMetrics, FlushMetrics {
       labelNames: ['step'],
       registers,
     })
+
+    // Every series exists from the start at 0: Prometheus's increase() cannot
+    // see the first increment of a series that appears with it.
+    for (const field of [...knownFields, 'unknown_field']) this.rejected.inc({ field }, 0)
+    for (const table of ['usage', 'bandwidth', 'activity_log']) this.rows.inc({ table }, 0)
+    for (const step of ['insert', 'commit']) this.retries.inc({ step }, 0)
   }
 
   jobDone(accepted: number, rejections: readonly Rejection[]): void {
