@@ -116,6 +116,30 @@ test.serial('text ClickHouse would refuse is parked, and the meter goes on', asy
   t.is(parked.length, 2)
 })
 
+test.serial('a secret an event was refused for is not kept in its dead letter', async (t) => {
+  const userId = await makeUser(suite.postgres.db)
+  const job = await suite.meter.queue.add('batch', {
+    events: [
+      {
+        event_id: `secret-${userId}`,
+        type: 'activity',
+        user_id: userId,
+        event: 'user.signed_in',
+        description: 'signed in',
+        properties: { ip: '192.0.2.1', auth: { password: 'hunter2', Token: 't' } },
+      },
+    ],
+  })
+  await drained(suite.meter.queue)
+
+  const [parked] = (await deadLetters()).filter((entry) => entry.source.job_id === job.id)
+  t.deepEqual((parked?.event as { properties: unknown }).properties, {
+    ip: '192.0.2.1',
+    auth: { password: '[redacted]', Token: '[redacted]' },
+  })
+  t.regex(parked?.reason ?? '', /^properties: must not carry secrets/)
+})
+
 test.serial('a malformed batch or an unknown job name is parked whole', async (t) => {
   const tooMany = Array.from({ length: 1_001 }, (_, n) => ({ event_id: `m-${n}` }))
   const batch = await suite.meter.queue.add('batch', { events: tooMany })

@@ -1,4 +1,5 @@
 import type { Job, Queue } from 'bullmq'
+import { redactSecrets } from '../../src/metering/events/activity.js'
 import type { DeadLetter } from '../../src/metering/queues.js'
 import { describeFieldErrors, type FieldErrors } from '../../src/validation.js'
 
@@ -25,7 +26,8 @@ export class DeadLetters {
       rejections.map((rejection) => ({
         name: 'rejected',
         data: {
-          event: rejection.event,
+          // Refused for a password in it, an event must not keep it here.
+          event: redactSecrets(rejection.event),
           errors: rejection.errors,
           reason: describeFieldErrors(rejection.errors),
           source: {

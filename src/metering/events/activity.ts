@@ -38,6 +38,18 @@ function secretKeyProblem(value: unknown): string | undefined {
   return undefined
 }
 
+/**
+ * A copy of a refused event fit to keep for inspection: the value under any
+ * key an activity log must never hold reads `[redacted]`. Uses the same walk
+ * as the queue's own serialisation, so it nests no deeper than that already.
+ */
+export function redactSecrets(event: unknown): unknown {
+  const text = JSON.stringify(event, function hide(this: unknown, key: string, value: unknown) {
+    return key !== '' && !Array.isArray(this) && secretKey.test(key) ? '[redacted]' : value
+  })
+  return text === undefined ? event : JSON.parse(text)
+}
+
 /** Something that happened on the platform, for the owner's activity log. */
 export const activitySchema = z.strictObject({
   ...eventFields,
