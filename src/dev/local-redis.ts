@@ -7,8 +7,11 @@ import { type Logger, maskUrl } from '../logger.js'
 
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 
-/** True when a Redis at `url` answers PING within a second. */
-export async function redisAnswers(url: string): Promise<boolean> {
+/**
+ * True when a Redis at `url` answers PING within a second; with `pid`, only
+ * when that very process answers (not another that took the port meanwhile).
+ */
+export async function redisAnswers(url: string, pid?: number): Promise<boolean> {
   const redis = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 1_000,
@@ -18,6 +21,9 @@ export async function redisAnswers(url: string): Promise<boolean> {
   redis.on('error', () => {})
   try {
     await redis.connect()
+    if (pid !== undefined && !(await redis.info('server')).includes(`process_id:${pid}\r\n`)) {
+      return false
+    }
     return (await redis.ping()) === 'PONG'
   } catch {
     return false

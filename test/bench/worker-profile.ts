@@ -17,7 +17,7 @@ import { METERING_QUEUE } from '../../src/metering/queues.js'
 import { MeterSink } from '../../workers/metering/meter-sink.js'
 import { startMeteringWorker } from '../../workers/metering/worker.js'
 import { freshClickHouse } from '../fixtures/clickhouse.js'
-import { makeUser, testLog } from '../fixtures/metering.js'
+import { makeUser, testLog, workerConfig } from '../fixtures/metering.js'
 import { freshDatabase } from '../fixtures/postgres.js'
 import { connectRedis, dropPrefix, uniquePrefix } from '../fixtures/redis.js'
 
@@ -106,16 +106,7 @@ async function run(round: number): Promise<number> {
   const started = performance.now()
   roundStarted = started
   const metering = startMeteringWorker({
-    config: {
-      queuePrefix: prefix,
-      worker: {
-        flushBatchSize: 5_000,
-        flushIntervalMs: 250,
-        concurrency: 500,
-        dedupHorizonSeconds: 3_600,
-        lockMs: 30_000,
-      },
-    },
+    config: workerConfig(prefix),
     log: testLog,
     db: postgres.db,
     clickhouse,

@@ -10,7 +10,7 @@ import { type Job, Queue, Worker } from 'bullmq'
 import { METERING_QUEUE } from '../../src/metering/queues.js'
 import { startMeteringWorker } from '../../workers/metering/worker.js'
 import { freshClickHouse } from '../fixtures/clickhouse.js'
-import { makeUser, testLog } from '../fixtures/metering.js'
+import { makeUser, testLog, workerConfig } from '../fixtures/metering.js'
 import { freshDatabase } from '../fixtures/postgres.js'
 import { connectRedis, dropPrefix, uniquePrefix } from '../fixtures/redis.js'
 
@@ -116,16 +116,7 @@ const meter: Subject = {
     const queueRedis = connectRedis({ blocking: true })
     const commandRedis = connectRedis()
     const metering = startMeteringWorker({
-      config: {
-        queuePrefix: prefix,
-        worker: {
-          flushBatchSize: 5_000,
-          flushIntervalMs: 250,
-          concurrency,
-          dedupHorizonSeconds: 3_600,
-          lockMs: 30_000,
-        },
-      },
+      config: workerConfig(prefix, { concurrency }),
       log: testLog,
       db: postgres.db,
       clickhouse,

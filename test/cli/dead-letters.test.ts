@@ -79,6 +79,18 @@ test.serial('replay counts each refused event once, however often it runs', asyn
   })
 })
 
+/** Enqueues a letter's replay job as an earlier run would have, and lets it run. */
+async function replayedByEarlierRun(
+  letter: Awaited<ReturnType<typeof parked>>[number] | undefined,
+) {
+  const job = replayJob(letter?.id ?? '', letter?.letter) as NonNullable<
+    ReturnType<typeof replayJob>
+  >
+  await suite.meter.queue.add(job.name, job.data, job.opts)
+  await drained(suite.meter.queue)
+  return job
+}
+
 test.serial('a replay cut short after enqueueing is finished by the next run', async (t) => {
   const userId = unknownUserId()
   await suite.meter.queue.add('event', usage(userId, `cut-${userId}`, 'upload_bytes', 7))
@@ -87,11 +99,7 @@ test.serial('a replay cut short after enqueueing is finished by the next run', a
   await createUserWithId(userId)
 
   // The first run got as far as enqueueing, then died before removing the letter.
-  const job = replayJob(letter?.id ?? '', letter?.letter) as NonNullable<
-    ReturnType<typeof replayJob>
-  >
-  await suite.meter.queue.add(job.name, job.data, job.opts)
-  await drained(suite.meter.queue)
+  const job = await replayedByEarlierRun(letter)
   const run = await cli(['dead-letters', 'replay'], env())
   await drained(suite.meter.queue)
 
@@ -114,11 +122,7 @@ test.serial('a replay job gone from Redis is enqueued again and still counts onc
   await createUserWithId(userId)
 
   // Counted by an earlier run whose job has since been removed (completed jobs expire).
-  const job = replayJob(letter?.id ?? '', letter?.letter) as NonNullable<
-    ReturnType<typeof replayJob>
-  >
-  await suite.meter.queue.add(job.name, job.data, job.opts)
-  await drained(suite.meter.queue)
+  const job = await replayedByEarlierRun(letter)
   await suite.meter.queue.remove(job.opts.jobId)
   const run = await cli(['dead-letters', 'replay'], env())
   await drained(suite.meter.queue)

@@ -1,21 +1,13 @@
 import test from 'ava'
 import { drained } from '../fixtures/metering.js'
 import { startProcess } from '../fixtures/processes.js'
-import { Stack } from '../fixtures/stack.js'
+import { stackSuite } from '../fixtures/stack.js'
 
-let stack: Stack
-
-test.before(async () => {
-  stack = await Stack.start()
-})
-
-test.after.always(async () => {
-  await stack?.close()
-})
+const suite = stackSuite(test)
 
 /** Runs web and worker as real processes in one time zone; returns what the API answered. */
 async function meterIn(timeZone: string) {
-  const tenant = await stack.tenant()
+  const tenant = await suite.stack.tenant()
   const env = { ...tenant.env, TZ: timeZone }
   const worker = await startProcess('workers/metering/main.ts', env, 'consuming')
   const web = await startProcess('api/main.ts', env, 'listening')
@@ -94,7 +86,7 @@ test('events enqueued through BullMQ read back exactly over HTTP, in any time zo
 })
 
 test('SIGTERM with events still buffered flushes them before the worker exits', async (t) => {
-  const tenant = await stack.tenant()
+  const tenant = await suite.stack.tenant()
   const env = { ...tenant.env, FLUSH_INTERVAL_MS: '60000', FLUSH_BATCH_SIZE: '100000' }
   const worker = await startProcess('workers/metering/main.ts', env, 'consuming')
 

@@ -4,20 +4,12 @@ import test from 'ava'
 import { drained } from '../fixtures/metering.js'
 import { parseExposition } from '../fixtures/metrics.js'
 import { freePort, startProcess } from '../fixtures/processes.js'
-import { Stack } from '../fixtures/stack.js'
+import { stackSuite } from '../fixtures/stack.js'
 
-let stack: Stack
-
-test.before(async () => {
-  stack = await Stack.start()
-})
-
-test.after.always(async () => {
-  await stack?.close()
-})
+const suite = stackSuite(test)
 
 test('a worker serves its own counters on METRICS_PORT, on loopback', async (t) => {
-  const tenant = await stack.tenant()
+  const tenant = await suite.stack.tenant()
   const port = await freePort()
   const worker = await startProcess(
     'workers/metering/main.ts',
@@ -60,7 +52,7 @@ test('a worker serves its own counters on METRICS_PORT, on loopback', async (t) 
 })
 
 test('a metrics port already taken is logged and metering goes on', async (t) => {
-  const tenant = await stack.tenant()
+  const tenant = await suite.stack.tenant()
   const taken = createServer()
   taken.listen(0, '127.0.0.1')
   await once(taken, 'listening')

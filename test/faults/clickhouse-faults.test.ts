@@ -1,26 +1,16 @@
 import test from 'ava'
-import { MeterUnderFire } from '../fixtures/chaos.js'
+import { MeterUnderFire, faultSeed as seed } from '../fixtures/chaos.js'
 import type { ProxyMode } from '../fixtures/fault-proxy.js'
-import { Stack } from '../fixtures/stack.js'
+import { stackSuite } from '../fixtures/stack.js'
 
-const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 1e9))
-
-let stack: Stack
-
-test.before(async () => {
-  stack = await Stack.start()
-})
-
-test.after.always(async () => {
-  await stack?.close()
-})
+const suite = stackSuite(test)
 
 /**
  * Sends a known load while every worker's ClickHouse misbehaves for `ms`,
  * then compares every total. Workers time out requests after 2 s.
  */
 async function underFault(mode: ProxyMode, ms: number, delayMs = 0) {
-  const run = await MeterUnderFire.start(stack, { workers: 2, seed })
+  const run = await MeterUnderFire.start(suite.stack, { workers: 2, seed })
   try {
     await run.load.send(run.tenant.producer, 300)
     const sending = run.load.send(run.tenant.producer, 600)
@@ -79,7 +69,7 @@ test.serial('inserts stored on the server whose answers were lost count once', a
 
 test.serial('a worker stopped while its ClickHouse is down hands its batch on', async (t) => {
   t.log(`seed ${seed}`)
-  const run = await MeterUnderFire.start(stack, { workers: 2, seed })
+  const run = await MeterUnderFire.start(suite.stack, { workers: 2, seed })
   const [stopping, other] = run.slots as [(typeof run.slots)[number], (typeof run.slots)[number]]
 
   try {

@@ -13,7 +13,7 @@ import {
   storedRows,
 } from '../fixtures/producer-traffic.js'
 import { RedisServer } from '../fixtures/redis-server.js'
-import { Stack, type Tenant } from '../fixtures/stack.js'
+import { stackSuite, type Tenant } from '../fixtures/stack.js'
 
 /**
  * Longest a producer call may take while Redis is down. A call that fails
@@ -22,15 +22,7 @@ import { Stack, type Tenant } from '../fixtures/stack.js'
  */
 const failFastMs = 1_000
 
-let stack: Stack
-
-test.before(async () => {
-  stack = await Stack.start()
-})
-
-test.after.always(async () => {
-  await stack?.close()
-})
+const suite = stackSuite(test)
 
 interface Rig {
   redis: RedisServer
@@ -41,7 +33,7 @@ interface Rig {
 /** A Redis of the test's own, persisting as docker-compose.yml has it, and a real worker on it. */
 async function startRig(t: ExecutionContext, env: Record<string, string> = {}): Promise<Rig> {
   const redis = await RedisServer.start()
-  const tenant = await stack.tenant({ redisUrl: redis.url })
+  const tenant = await suite.stack.tenant({ redisUrl: redis.url })
   t.teardown(async () => {
     if (!redis.running) await redis.up()
     await tenant.close()

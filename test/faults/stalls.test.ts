@@ -1,22 +1,12 @@
 import test from 'ava'
-import { MeterUnderFire } from '../fixtures/chaos.js'
-import { Stack } from '../fixtures/stack.js'
+import { MeterUnderFire, faultSeed as seed } from '../fixtures/chaos.js'
+import { stackSuite } from '../fixtures/stack.js'
 
-const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 1e9))
-
-let stack: Stack
-
-test.before(async () => {
-  stack = await Stack.start()
-})
-
-test.after.always(async () => {
-  await stack?.close()
-})
+const suite = stackSuite(test)
 
 test('a worker frozen past its lock while another runs its jobs doubles nothing', async (t) => {
   t.log(`seed ${seed}`)
-  const run = await MeterUnderFire.start(stack, { workers: 2, seed })
+  const run = await MeterUnderFire.start(suite.stack, { workers: 2, seed })
   const [frozen] = run.slots as [(typeof run.slots)[number]]
 
   try {

@@ -1,24 +1,13 @@
 import test from 'ava'
-import { KILL_POINTS, MeterUnderFire } from '../fixtures/chaos.js'
+import { KILL_POINTS, MeterUnderFire, faultSeed as seed } from '../fixtures/chaos.js'
 import { seededRandom } from '../fixtures/known-load.js'
-import { Stack } from '../fixtures/stack.js'
+import { stackSuite } from '../fixtures/stack.js'
 
-/** Printed with every run; FAULT_SEED=<seed> replays the same kill points and load. */
-const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 1e9))
-
-let stack: Stack
-
-test.before(async () => {
-  stack = await Stack.start()
-})
-
-test.after.always(async () => {
-  await stack?.close()
-})
+const suite = stackSuite(test)
 
 test('two workers SIGKILLed at every kill point lose nothing and double nothing', async (t) => {
   t.log(`seed ${seed}`)
-  const run = await MeterUnderFire.start(stack, { workers: 2, seed })
+  const run = await MeterUnderFire.start(suite.stack, { workers: 2, seed })
   const random = seededRandom(seed)
 
   try {

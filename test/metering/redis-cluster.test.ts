@@ -8,7 +8,7 @@ import { dedupKeyBase } from '../../src/metering/queues.js'
 import { readUsage } from '../../src/usage/usage-query.js'
 import { startMeteringWorker } from '../../workers/metering/worker.js'
 import { freshClickHouse } from '../fixtures/clickhouse.js'
-import { makeUser, testLog } from '../fixtures/metering.js'
+import { makeUser, testLog, workerConfig } from '../fixtures/metering.js'
 import { freshDatabase } from '../fixtures/postgres.js'
 import { RedisServer } from '../fixtures/redis-server.js'
 
@@ -50,16 +50,7 @@ test.serial(
 
     const prefix = `{nukevideo-${randomBytes(4).toString('hex')}}`
     const metering = startMeteringWorker({
-      config: {
-        queuePrefix: prefix,
-        worker: {
-          flushBatchSize: 1_000,
-          flushIntervalMs: 50,
-          concurrency: 10,
-          dedupHorizonSeconds: 3_600,
-          lockMs: 30_000,
-        },
-      },
+      config: workerConfig(prefix, { flushBatchSize: 1_000, flushIntervalMs: 50, concurrency: 10 }),
       log: testLog,
       db: postgres.db,
       clickhouse,
