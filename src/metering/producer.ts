@@ -10,6 +10,7 @@ import { JOB_NAMES, METERING_JOB_OPTIONS, METERING_QUEUE } from './queues.js'
 
 /** The event was refused before it reached the queue; fix it, do not retry it. */
 export class InvalidEventError extends Error {
+  override readonly name = 'InvalidEventError'
   readonly retryable = false
 
   constructor(readonly errors: FieldErrors) {
@@ -19,6 +20,7 @@ export class InvalidEventError extends Error {
 
 /** Redis did not take the job; nothing was enqueued, and the same call may be retried. */
 export class ProducerUnavailableError extends Error {
+  override readonly name = 'ProducerUnavailableError'
   readonly retryable = true
 }
 

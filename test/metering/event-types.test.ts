@@ -180,3 +180,16 @@ test('activity properties never carry a password or token, at any depth', (t) =>
   }
   t.true(parseEvent({ ...activity, properties: { tokens_used: 3 } }, enqueuedAt).ok)
 })
+
+test('a secret is found under any spelling of its key, and only there', (t) => {
+  const secretKeys = ['access_token', 'accessToken', 'refresh_token', 'client_secret', 'x-api-key']
+  for (const key of [...secretKeys, 'apiKey', 'auth', 'Set-Cookie']) {
+    const parsed = parseEvent({ ...activity, properties: { [key]: 'v' } }, enqueuedAt)
+    t.deepEqual(parsed.ok ? {} : parsed.errors, {
+      properties: [`must not carry secrets: remove "${key}"`],
+    })
+  }
+  for (const key of ['author', 'passage', 'keyframes', 'api_version', 'passes']) {
+    t.true(parseEvent({ ...activity, properties: { [key]: 1 } }, enqueuedAt).ok, key)
+  }
+})

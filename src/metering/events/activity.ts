@@ -16,8 +16,32 @@ const text = (max: number) =>
     .max(max, `must be at most ${max} characters`)
     .refine(isStorableString, storableTextRule)
 
-/** Keys whose values an activity log, shown to its owner, must never hold. */
-const secretKey = /^(password|passwd|pass|secret|token|api[_-]?key|authorization|credentials?)$/i
+/** Words that make a key one whose value an activity log, shown to its owner, must never hold. */
+const secretWords = new Set([
+  'password',
+  'passwd',
+  'pass',
+  'secret',
+  'token',
+  'apikey',
+  'auth',
+  'authorization',
+  'credential',
+  'credentials',
+  'cookie',
+])
+
+/**
+ * True for `password`, and for compound keys that name a secret in any
+ * spelling: `access_token`, `accessToken`, `client-secret`, `X-API-Key`.
+ */
+function isSecretKey(key: string): boolean {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+  return words.some((word, i) => secretWords.has(word) || `${word}${words[i + 1]}` === 'apikey')
+}
 
 /**
  * The log is shown back to its owner and to support: a producer that puts a
@@ -29,7 +53,7 @@ function secretKeyProblem(value: unknown): string | undefined {
   for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
     if (typeof item !== 'object' || item === null) continue
     for (const [key, inner] of Object.entries(item)) {
-      if (!Array.isArray(item) && secretKey.test(key)) {
+      if (!Array.isArray(item) && isSecretKey(key)) {
         return `must not carry secrets: remove "${key}"`
       }
       pending.push(inner)
@@ -45,7 +69,7 @@ function secretKeyProblem(value: unknown): string | undefined {
  */
 export function redactSecrets(event: unknown): unknown {
   const text = JSON.stringify(event, function hide(this: unknown, key: string, value: unknown) {
-    return key !== '' && !Array.isArray(this) && secretKey.test(key) ? '[redacted]' : value
+    return key !== '' && !Array.isArray(this) && isSecretKey(key) ? '[redacted]' : value
   })
   return text === undefined ? event : JSON.parse(text)
 }
