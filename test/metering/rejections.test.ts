@@ -126,7 +126,7 @@ test.serial('a secret an event was refused for is not kept in its dead letter', 
         user_id: userId,
         event: 'user.signed_in',
         description: 'signed in',
-        properties: { ip: '192.0.2.1', auth: { password: 'hunter2', Token: 't' } },
+        properties: { ip: '192.0.2.1', login: { password: 'hunter2', Token: 't' } },
       },
     ],
   })
@@ -135,7 +135,7 @@ test.serial('a secret an event was refused for is not kept in its dead letter', 
   const [parked] = (await deadLetters()).filter((entry) => entry.source.job_id === job.id)
   t.deepEqual((parked?.event as { properties?: unknown } | undefined)?.properties, {
     ip: '192.0.2.1',
-    auth: { password: '[redacted]', Token: '[redacted]' },
+    login: { password: '[redacted]', Token: '[redacted]' },
   })
   t.regex(parked?.reason ?? '', /^properties: must not carry secrets/)
 })
