@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const config = loadConfig()
   const log = createLogger(config.logLevel, 'release')
 
-  const accounts = await openAccountStore(config, log)
+  const accounts = await openAccountStore(config, log, { cacheAccounts: false })
   const clickhouse = openClickHouseStore(config, log, { forDdl: true })
   try {
     await migrateStores({ db: accounts.db, clickhouse }, log)

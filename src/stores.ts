@@ -25,8 +25,12 @@ export interface Stores {
  * lock their data directory, so only one process may do so. The dev command
  * runs them in a process of their own and hands out their URLs instead.
  */
-export async function openStores(config: Config, log: Logger): Promise<Stores> {
-  const accounts = await openAccountStore(config, log)
+export async function openStores(
+  config: Config,
+  log: Logger,
+  options: { cacheAccounts?: boolean } = {},
+): Promise<Stores> {
+  const accounts = await openAccountStore(config, log, options)
   const clickhouse = openClickHouseStore(config, log)
   const queueRedis = createRedis(config.redisUrl, 'queue', log)
   const commandRedis = createRedis(config.redisUrl, 'commands', log)
@@ -60,6 +64,7 @@ export interface AccountStore {
 export async function openAccountStore(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
   log: Logger,
+  options: { cacheAccounts?: boolean } = {},
 ): Promise<AccountStore> {
   const pglite = config.databaseUrl
     ? undefined
@@ -69,7 +74,7 @@ export async function openAccountStore(
 
   let db: Database
   try {
-    db = await openDatabase(databaseUrl, log)
+    db = await openDatabase(databaseUrl, log, options)
   } catch (err) {
     await pglite?.close()
     throw err

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { Op, type Transaction } from 'sequelize'
 import type { Database } from '../postgres/database.js'
+import type { TokenOwner } from './account-cache.js'
 import type { ApiToken, User } from './models.js'
 
 /** The ability that lets a token send events over HTTP. */
@@ -21,10 +22,7 @@ export interface IssuedToken {
   token: ApiToken
 }
 
-export interface TokenOwner {
-  user: User
-  token: ApiToken
-}
+export type { TokenOwner }
 
 function sha256(secret: string): string {
   return createHash('sha256').update(secret).digest('hex')
@@ -71,16 +69,20 @@ export async function findUserByToken(db: Database, bearer: string): Promise<Tok
   if (!parsed) return null
 
   // An index lookup on the hash is safe from timing probes: an attacker
-  // controls the secret, not its digest.
-  const token = await db.ApiToken.findOne({
-    where: { token_hash: sha256(parsed.secret), revoked_at: null },
-    include: [{ model: db.User, as: 'user', required: true }],
+  // controls the secret, not its digest. The cache is keyed the same way.
+  const tokenHash = sha256(parsed.secret)
+  const owner = await db.accounts.tokenOwner(tokenHash, async () => {
+    const token = await db.ApiToken.findOne({
+      where: { token_hash: tokenHash, revoked_at: null },
+      include: [{ model: db.User, as: 'user', required: true }],
+    })
+    return token?.user ? { user: token.user, token } : null
   })
-  if (!token?.user) return null
-  if (parsed.id !== undefined && parsed.id !== token.id) return null
+  if (!owner) return null
+  if (parsed.id !== undefined && parsed.id !== owner.token.id) return null
 
-  await touchToken(db, token)
-  return { user: token.user, token }
+  await touchToken(db, owner.token)
+  return owner
 }
 
 async function touchToken(db: Database, token: ApiToken): Promise<void> {

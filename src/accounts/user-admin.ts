@@ -38,7 +38,7 @@ export async function listUsers(
 
 /** The live user with this id, or 404. */
 export async function getUser(db: Database, userId: number): Promise<User> {
-  const user = await db.User.findByPk(userId)
+  const user = await db.accounts.user(userId, () => db.User.findByPk(userId))
   if (!user) throw new NotFoundError('User not found.')
   return user
 }

@@ -65,9 +65,11 @@ export class CliRuntime {
     const announced = await this.announcedUrl('databaseUrl', this.config.databaseUrl)
     const config = { ...this.config, databaseUrl: this.config.databaseUrl ?? announced }
 
-    const store = await openAccountStore(config, this.log).catch((err: unknown) => {
-      throw this.unreachable('PostgreSQL', config.databaseUrl, announced, err)
-    })
+    const store = await openAccountStore(config, this.log, { cacheAccounts: false }).catch(
+      (err: unknown) => {
+        throw this.unreachable('PostgreSQL', config.databaseUrl, announced, err)
+      },
+    )
     this.closing.unshift(...store.shutdownSteps())
     return store.db
   }

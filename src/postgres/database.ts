@@ -1,19 +1,30 @@
 import pg from 'pg'
 import { Sequelize } from 'sequelize'
+import { AccountCache, watchAccountChanges } from '../accounts/account-cache.js'
 import { type ApiToken, registerModels, type User } from '../accounts/models.js'
 import type { Logger } from '../logger.js'
 import { maskUrl } from '../logger.js'
+import { ChangeListener } from './change-listener.js'
 
 export interface Database {
   sequelize: Sequelize
   User: typeof User
   ApiToken: typeof ApiToken
+  /** Users and live tokens in memory; on only while changes can be heard. */
+  accounts: AccountCache
+  /** Set when this process listens for account changes. */
+  changes?: ChangeListener
   close(): Promise<void>
 }
 
 export interface DatabaseOptions {
   /** Connections in the pool; the embedded PGlite runs them one statement at a time. */
   poolMax?: number
+  /**
+   * Keep users and live tokens in memory, with a connection of its own that
+   * listens for changes (default on). A short-lived command has no use for it.
+   */
+  cacheAccounts?: boolean
 }
 
 const int8Oid = 20
@@ -63,9 +74,20 @@ export async function openDatabase(
     throw err
   }
 
+  const accounts = new AccountCache()
+  watchAccountChanges(sequelize, accounts)
+  const changes =
+    options.cacheAccounts === false ? undefined : new ChangeListener(url, accounts, dbLog)
+  await changes?.start()
+
   return {
     sequelize,
     ...models,
-    close: () => sequelize.close(),
+    accounts,
+    changes,
+    async close() {
+      await changes?.stop()
+      await sequelize.close()
+    },
   }
 }

@@ -46,5 +46,6 @@ export async function migratePostgres(db: Database, log: Logger): Promise<string
   const applied = await umzug.up()
   const names = applied.map((migration) => migration.name)
   if (names.length > 0) migrationLog.info({ migrations: names }, 'postgres migrated')
+  await db.changes?.listenNow()
   return names
 }

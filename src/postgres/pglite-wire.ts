@@ -13,6 +13,8 @@ const cancelRequest = 80_877_102
  */
 const groupEnds = new Set(['S', 'Q', 'H', 'c', 'f'].map((type) => type.charCodeAt(0)))
 const terminate = 'X'.charCodeAt(0)
+const simpleQuery = 'Q'.charCodeAt(0)
+const listenStatement = /^\s*(LISTEN|UNLISTEN)\b/i
 
 interface Turn {
   client: WireClient
@@ -85,6 +87,10 @@ export class PgliteWireServer {
 
   private async serve({ client, message }: Turn): Promise<void> {
     if (client.socket.destroyed) return
+    if (isListen(message)) {
+      client.socket.write(listenRefusal(this.db.isInTransaction()))
+      return
+    }
 
     try {
       await this.db.runExclusive(() =>
@@ -182,4 +188,33 @@ class WireClient {
     this.buffer = this.buffer.subarray(length)
     return message
   }
+}
+
+/**
+ * Clients share one session here, so a notice would reach whichever client's
+ * turn came next, not the one that listened. LISTEN is refused instead, as a
+ * server without the feature would (SQLSTATE 0A000), so listeners know.
+ */
+function isListen(message: Uint8Array): boolean {
+  if (message[0] !== simpleQuery) return false
+  const text = Buffer.from(message.buffer, message.byteOffset + 5, message.byteLength - 5)
+  return listenStatement.test(text.toString('utf8', 0, 64))
+}
+
+function listenRefusal(inTransaction: boolean): Buffer {
+  const fields = [
+    ['S', 'ERROR'],
+    ['V', 'ERROR'],
+    ['C', '0A000'],
+    ['M', 'LISTEN is not supported by the embedded PostgreSQL server'],
+  ]
+  const body = Buffer.concat([
+    ...fields.map(([code, text]) => Buffer.from(`${code}${text}\0`)),
+    Buffer.from([0]),
+  ])
+  const error = Buffer.alloc(5)
+  error.write('E')
+  error.writeInt32BE(4 + body.length, 1)
+  const ready = Buffer.from([0x5a, 0, 0, 0, 5, (inTransaction ? 'T' : 'I').charCodeAt(0)])
+  return Buffer.concat([error, body, ready])
 }

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const databaseUrl = await locateDatabase(config)
   let db: Database
   try {
-    db = await openDatabase(databaseUrl, log, { poolMax: 2 })
+    db = await openDatabase(databaseUrl, log, { poolMax: 2, cacheAccounts: false })
   } catch (err) {
     throw new UsageError(
       `PostgreSQL at ${maskUrl(databaseUrl)} did not answer (${(err as Error).message}). ` +

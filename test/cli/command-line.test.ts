@@ -102,7 +102,8 @@ test.serial('migrate applies both stores once, then finds them up to date', asyn
   t.deepEqual(first, {
     code: 0,
     stdout:
-      'PostgreSQL: applied 0001-create-users, 0002-create-api-tokens, 0003-create-activity-log\n' +
+      'PostgreSQL: applied 0001-create-users, 0002-create-api-tokens, ' +
+      '0003-create-activity-log, 0004-account-change-notices\n' +
       'ClickHouse: applied 0001_usage, 0002_bandwidth\n',
     stderr: '',
   })

@@ -22,6 +22,7 @@ test.serial('a second run applies nothing and the recorded names carry no extens
     { name: '0001-create-users' },
     { name: '0002-create-api-tokens' },
     { name: '0003-create-activity-log' },
+    { name: '0004-account-change-notices' },
   ])
 })
 
@@ -32,6 +33,7 @@ test.serial('every migration can run again over an existing schema', async (t) =
     '0001-create-users',
     '0002-create-api-tokens',
     '0003-create-activity-log',
+    '0004-account-change-notices',
   ])
 })
 

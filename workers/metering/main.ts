@@ -15,7 +15,8 @@ import { startMeteringWorker } from './worker.js'
 async function main(): Promise<void> {
   const config = loadConfig()
   const log = createLogger(config.logLevel, 'worker')
-  const stores = await openStores(config, log)
+  // The worker reads no accounts through the cache (UserDirectory keeps its own).
+  const stores = await openStores(config, log, { cacheAccounts: false })
   await checkSelectedDatabase(stores.commandRedis)
   await pinDedupHorizon(
     stores.commandRedis,

@@ -1,0 +1,119 @@
+import { LRUCache } from 'lru-cache'
+import type { Sequelize, Transaction } from 'sequelize'
+import type { ApiToken, User } from './models.js'
+
+export interface TokenOwner {
+  user: User
+  token: ApiToken
+}
+
+export interface AccountCacheOptions {
+  /** Entries per kind; the least recently used go first. */
+  maxEntries?: number
+  /** A bound on any entry's life, should a change notice ever be missed. */
+  ttlMs?: number
+}
+
+/**
+ * Live tokens (by the hash of their secret) and users (by id), kept in this
+ * process so that a request need not ask PostgreSQL who is calling and whom
+ * they read. It holds nothing unless it is `on`, which the change listener
+ * sets only while it hears every change: a token revoked or a user changed
+ * from any process empties it within the time the notice takes to arrive, and
+ * a change made through this process empties it before that process answers.
+ *
+ * A lookup that started before a change can end after the change emptied the
+ * cache; the generation count keeps what it read out.
+ */
+export class AccountCache {
+  private readonly tokens: LRUCache<string, TokenOwner>
+  private readonly users: LRUCache<number, User>
+  private generation = 0
+  private on = false
+
+  constructor(options: AccountCacheOptions = {}) {
+    const settings = { max: options.maxEntries ?? 10_000, ttl: options.ttlMs ?? 60_000 }
+    this.tokens = new LRUCache(settings)
+    this.users = new LRUCache(settings)
+  }
+
+  get enabled(): boolean {
+    return this.on
+  }
+
+  /** Starts keeping entries: the caller now hears of every change. */
+  enable(): void {
+    this.clear()
+    this.on = true
+  }
+
+  /** Stops keeping entries and drops them: changes may now go unheard. */
+  disable(): void {
+    this.on = false
+    this.clear()
+  }
+
+  clear(): void {
+    this.generation++
+    this.tokens.clear()
+    this.users.clear()
+  }
+
+  tokenOwner(
+    tokenHash: string,
+    load: () => Promise<TokenOwner | null>,
+  ): Promise<TokenOwner | null> {
+    return this.through(this.tokens, tokenHash, load)
+  }
+
+  user(id: number, load: () => Promise<User | null>): Promise<User | null> {
+    return this.through(this.users, id, load)
+  }
+
+  /**
+   * Empties the cache as a change is written and again when its transaction
+   * commits: a lookup between the two reads what was there before the change.
+   */
+  changed(transaction?: Transaction | null): void {
+    this.clear()
+    transaction?.afterCommit(() => this.clear())
+  }
+
+  private async through<K extends string | number, V extends object>(
+    entries: LRUCache<K, V>,
+    key: K,
+    load: () => Promise<V | null>,
+  ): Promise<V | null> {
+    const cached = this.on ? entries.get(key) : undefined
+    if (cached) return cached
+
+    const generation = this.generation
+    const value = await load()
+    // Misses are not kept: a token or user created a moment ago must be found.
+    if (value && this.on && generation === this.generation) entries.set(key, value)
+    return value
+  }
+}
+
+/** Columns whose change alters no answer the cache gives. */
+const unremarkableColumns = new Set(['last_used_at'])
+
+/**
+ * Tells the cache of every change to users or tokens written through this
+ * Sequelize instance. Other processes' changes arrive as notices instead.
+ */
+export function watchAccountChanges(sequelize: Sequelize, cache: AccountCache): void {
+  const changed = (options: { transaction?: Transaction | null }) =>
+    cache.changed(options.transaction)
+
+  sequelize.addHook('afterUpdate', (_instance, options) => changed(options))
+  sequelize.addHook('afterDestroy', (_instance, options) => changed(options))
+  sequelize.addHook('afterRestore', (_instance, options) => changed(options))
+  sequelize.addHook('afterBulkDestroy', (options) => changed(options))
+  sequelize.addHook('afterBulkRestore', (options) => changed(options))
+  sequelize.addHook('afterBulkUpdate', (options) => {
+    const columns = Object.keys((options as { attributes?: object }).attributes ?? {})
+    if (columns.length > 0 && columns.every((column) => unremarkableColumns.has(column))) return
+    changed(options)
+  })
+}

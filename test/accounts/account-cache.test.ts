@@ -1,0 +1,175 @@
+import test from 'ava'
+import pg from 'pg'
+import { pino } from 'pino'
+import { AccountCache } from '../../src/accounts/account-cache.js'
+import type { User } from '../../src/accounts/models.js'
+import { findUserByToken, revokeToken } from '../../src/accounts/tokens.js'
+import { listenerApplicationName } from '../../src/postgres/change-listener.js'
+import { type Database, openDatabase } from '../../src/postgres/database.js'
+import { userWithToken } from '../fixtures/api.js'
+import { type FreshDatabase, freshDatabase } from '../fixtures/postgres.js'
+
+const log = pino({ level: 'silent' })
+/** Only a real PostgreSQL server can LISTEN; the embedded one keeps the cache off. */
+const listens = process.env.DATABASE_URL !== undefined
+
+function someUser(name: string): User {
+  return { id: 1, name } as User
+}
+
+test('a lookup that a change overtook is not kept', async (t) => {
+  const cache = new AccountCache()
+  cache.enable()
+  let release: (user: User) => void = () => undefined
+  const slow = cache.user(1, () => new Promise<User>((resolve) => (release = resolve)))
+
+  cache.changed()
+  release(someUser('before the change'))
+
+  t.is((await slow)?.name, 'before the change')
+  let loads = 0
+  const fresh = await cache.user(1, async () => {
+    loads++
+    return someUser('after the change')
+  })
+  t.is(fresh?.name, 'after the change')
+  t.is(loads, 1)
+  t.is((await cache.user(1, async () => someUser('never asked')))?.name, 'after the change')
+})
+
+test('a cache that is off, or a miss, keeps nothing', async (t) => {
+  const cache = new AccountCache()
+  let loads = 0
+  const load = async () => {
+    loads++
+    return someUser('loaded')
+  }
+  await cache.user(1, load)
+  await cache.user(1, load)
+  t.is(loads, 2)
+
+  cache.enable()
+  t.is(await cache.user(2, async () => null), null)
+  t.is((await cache.user(2, load))?.name, 'loaded')
+  t.is(loads, 3)
+})
+
+/** A second process's connection, as the command line or another web process has. */
+async function otherProcess(rig: FreshDatabase): Promise<Database> {
+  return openDatabase(rig.url, log, { cacheAccounts: false })
+}
+
+async function heardChange(t: { timeout(ms: number): void }, db: Database, seen: number) {
+  if (!listens) return
+  t.timeout(10_000)
+  while ((db.changes?.notices ?? 0) <= seen) await new Promise((r) => setTimeout(r, 5))
+}
+
+test('a token revoked by another process stops working once its notice arrives', async (t) => {
+  const rig = await freshDatabase()
+  const other = await otherProcess(rig)
+  t.teardown(async () => {
+    await other.close()
+    await rig.close()
+  })
+  t.is(rig.db.accounts.enabled, listens)
+  const { user, token } = await userWithToken(rig.db, 'revoked-elsewhere', true)
+  t.is((await findUserByToken(rig.db, token))?.user.id, user.id)
+
+  const seen = rig.db.changes?.notices ?? 0
+  const tokenId = Number(token.split('|')[0])
+  t.true(await revokeToken(other, tokenId))
+  await heardChange(t, rig.db, seen)
+
+  t.is(await findUserByToken(rig.db, token), null)
+})
+
+test('a user demoted by another process is seen as demoted', async (t) => {
+  const rig = await freshDatabase()
+  const other = await otherProcess(rig)
+  t.teardown(async () => {
+    await other.close()
+    await rig.close()
+  })
+  const { user, token } = await userWithToken(rig.db, 'demoted-elsewhere', true)
+  t.true((await findUserByToken(rig.db, token))?.user.is_admin)
+
+  const seen = rig.db.changes?.notices ?? 0
+  await other.sequelize.query('UPDATE users SET is_admin = false WHERE id = $1', {
+    bind: [user.id],
+  })
+  await heardChange(t, rig.db, seen)
+
+  t.false((await findUserByToken(rig.db, token))?.user.is_admin)
+})
+
+test('a change through this process is seen at once, before any notice', async (t) => {
+  const rig = await freshDatabase()
+  t.teardown(() => rig.close())
+  const { token } = await userWithToken(rig.db, 'revoked-here')
+  const owner = await findUserByToken(rig.db, token)
+  t.truthy(owner)
+
+  t.true(await revokeToken(rig.db, owner?.token.id as number))
+
+  t.is(await findUserByToken(rig.db, token), null)
+})
+
+test('marking a token used sends no notice; revoking it does', async (t) => {
+  const rig = await freshDatabase()
+  const listener = new pg.Client({ connectionString: rig.url })
+  t.teardown(async () => {
+    await listener.end().catch(() => undefined)
+    await rig.close()
+  })
+  const { token } = await userWithToken(rig.db, 'touched')
+  const tokenId = Number(token.split('|')[0])
+  if (!listens) {
+    await t.throwsAsync(
+      listener.connect().then(() => listener.query('LISTEN account_changes')),
+      {
+        message: /LISTEN is not supported by the embedded PostgreSQL server/,
+      },
+    )
+    return
+  }
+  await listener.connect()
+  const notices: string[] = []
+  listener.on('notification', (notice) => notices.push(notice.payload ?? ''))
+  await listener.query('LISTEN account_changes')
+
+  await rig.db.sequelize.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', {
+    bind: [tokenId],
+  })
+  await rig.db.sequelize.query("SELECT pg_notify('account_changes', 'marker')")
+  await revokeToken(rig.db, tokenId)
+  while (notices.length < 2) await new Promise((r) => setTimeout(r, 5))
+
+  t.deepEqual(notices, ['marker', 'api_tokens'])
+})
+
+test('while the listening connection is down the cache is off, and it comes back', async (t) => {
+  if (!listens) return t.pass('the embedded server cannot LISTEN; the cache never turns on')
+  t.timeout(20_000)
+  const rig = await freshDatabase()
+  const other = await otherProcess(rig)
+  t.teardown(async () => {
+    await other.close()
+    await rig.close()
+  })
+  const { token } = await userWithToken(rig.db, 'listener-cut', true)
+  await findUserByToken(rig.db, token)
+
+  await other.sequelize.query(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity' +
+      ' WHERE application_name = $1 AND datname = current_database()',
+    { bind: [listenerApplicationName] },
+  )
+  while (rig.db.accounts.enabled) await new Promise((r) => setTimeout(r, 5))
+  await other.sequelize.query('UPDATE api_tokens SET revoked_at = now()')
+  t.is(await findUserByToken(rig.db, token), null)
+
+  while (!rig.db.accounts.enabled) await new Promise((r) => setTimeout(r, 20))
+  const { user, token: second } = await userWithToken(rig.db, 'after-reconnect', true)
+  t.is((await findUserByToken(rig.db, second))?.user.id, user.id)
+})
