@@ -75,14 +75,56 @@ local function shardKey(set, top)
   return set.prefix .. math.floor(top / set.divisor)
 end
 
-local function find(digest)
-  local top = topOf(digest)
-  for _, set in ipairs(sets) do
-    local key = shardKey(set, top)
-    local state = redis.call('HGET', key, digest)
-    if state then return state, key end
+-- Lua's unpack, and so one call, takes some thousands of values at most.
+local CHUNK = 1000
+
+-- HSET of many field-value pairs, flat in \`pairs\`, in calls of CHUNK pairs.
+local function hsetMany(key, flat)
+  for first = 1, #flat, 2 * CHUNK do
+    redis.call('HSET', key, unpack(flat, first, math.min(first + 2 * CHUNK - 1, #flat)))
   end
-  return nil, nil
+end
+
+-- Looks every digest up, set after set, with one HMGET per shard for all the
+-- digests still unfound: for each index, the state found and the shard key
+-- holding it, or nothing. Probing one digest at a time took a call per set.
+local function probe(digests)
+  local states, keys, pending = {}, {}, {}
+  for i = 1, #digests do pending[i] = i end
+  for _, set in ipairs(sets) do
+    if #pending == 0 then break end
+    local groups, order = {}, {}
+    for _, i in ipairs(pending) do
+      local key = shardKey(set, topOf(digests[i]))
+      local group = groups[key]
+      if not group then
+        group = {}
+        groups[key] = group
+        order[#order + 1] = key
+      end
+      group[#group + 1] = i
+    end
+    local still = {}
+    for _, key in ipairs(order) do
+      local group = groups[key]
+      for first = 1, #group, CHUNK do
+        local last = math.min(first + CHUNK - 1, #group)
+        local fields = {}
+        for j = first, last do fields[#fields + 1] = digests[group[j]] end
+        local found = redis.call('HMGET', key, unpack(fields))
+        for j = first, last do
+          local state = found[j - first + 1]
+          if state then
+            states[group[j]], keys[group[j]] = state, key
+          else
+            still[#still + 1] = group[j]
+          end
+        end
+      end
+    end
+    pending = still
+  end
+  return states, keys
 end
 
 -- Buckets written before shard sets existed hold raw event ids: base:seen:<n>.
@@ -147,32 +189,45 @@ end
 export const claimScript = `${lookup}${sizing}
 local batch = ARGV[2]
 local mine = 'p:' .. batch
-local target = targetSet((#ARGV - 5) / 3)
-local statuses = {}
-local touched = {}
+local count = (#ARGV - 5) / 3
+local target = targetSet(count)
+local digests = {}
+for i = 1, count do digests[i] = ARGV[3 + 3 * i] end
+local states = probe(digests)
+
+local statuses, fresh, journal = {}, {}, {}
 local claimed = 0
-for i = 6, #ARGV, 3 do
-  local digest = ARGV[i]
-  local state = find(digest)
-  if not state then state = findLegacy(ARGV[i + 1]) end
+for i = 1, count do
+  local state = states[i]
+  if not state then state = findLegacy(ARGV[4 + 3 * i]) end
   if not state then
-    local key = shardKey(target, topOf(digest))
-    redis.call('HSET', key, digest, mine)
-    redis.call('HSET', KEYS[2], digest, ARGV[i + 2])
-    touched[key] = true
+    local key = shardKey(target, topOf(digests[i]))
+    local shard = fresh[key]
+    if not shard then
+      shard = {}
+      fresh[key] = shard
+    end
+    shard[#shard + 1] = digests[i]
+    shard[#shard + 1] = mine
+    journal[#journal + 1] = digests[i]
+    journal[#journal + 1] = ARGV[5 + 3 * i]
     claimed = claimed + 1
-    statuses[#statuses + 1] = 'claimed'
+    statuses[i] = 'claimed'
   elseif state == 'c' then
-    statuses[#statuses + 1] = 'counted'
+    statuses[i] = 'counted'
   elseif state == mine then
-    statuses[#statuses + 1] = 'claimed'
+    statuses[i] = 'claimed'
   else
-    statuses[#statuses + 1] = state
+    statuses[i] = state
   end
 end
 if claimed > 0 then
   local expiry = (current + 1) * width + horizon
-  for key in pairs(touched) do redis.call('PEXPIREAT', key, expiry) end
+  for key, shard in pairs(fresh) do
+    hsetMany(key, shard)
+    redis.call('PEXPIREAT', key, expiry)
+  end
+  hsetMany(KEYS[2], journal)
   redis.call('HINCRBY', shardsKey, current .. ':n', claimed)
   redis.call('PEXPIREAT', shardsKey, expiry)
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[5]), batch)
@@ -189,13 +244,22 @@ return statuses
 export const commitScript = `${lookup}
 local mine = 'p:' .. ARGV[2]
 local marked = 0
-for _, digest in ipairs(redis.call('HKEYS', KEYS[2])) do
-  local state, key = find(digest)
-  if state == mine then
-    redis.call('HSET', key, digest, 'c')
+local digests = redis.call('HKEYS', KEYS[2])
+local states, keys = probe(digests)
+local counted = {}
+for i, digest in ipairs(digests) do
+  if states[i] == mine then
+    local shard = counted[keys[i]]
+    if not shard then
+      shard = {}
+      counted[keys[i]] = shard
+    end
+    shard[#shard + 1] = digest
+    shard[#shard + 1] = 'c'
     marked = marked + 1
   end
 end
+for key, shard in pairs(counted) do hsetMany(key, shard) end
 local legacyJournal = base .. ':batch:' .. ARGV[2]
 for _, id in ipairs(redis.call('HKEYS', legacyJournal)) do
   local state, key = findLegacy(id)

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { ConfigError } from '../errors.js'
 import { claimScript, commitScript, renewScript, takeOverScript } from './dedup-scripts.js'
@@ -40,7 +40,8 @@ const BUCKETS_PER_HORIZON = 4
  * of 8.75 days at 5,000 events/s.
  */
 export function eventDigest(eventId: string): Buffer {
-  return createHash('sha256').update(eventId, 'utf16le').digest().subarray(0, 16)
+  // The one-shot hash costs half of a Hash object per id, on the hot path.
+  return hash('sha256', Buffer.from(eventId, 'utf16le'), 'buffer').subarray(0, 16)
 }
 
 /**
