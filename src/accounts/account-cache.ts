@@ -17,10 +17,10 @@ export interface AccountCacheOptions {
 /**
  * Live tokens (by the hash of their secret) and users (by id), kept in this
  * process so that a request need not ask PostgreSQL who is calling and whom
- * they read. It holds nothing unless it is `on`, which the change listener
- * sets only while it hears every change: a token revoked or a user changed
- * from any process empties it within the time the notice takes to arrive, and
- * a change made through this process empties it before that process answers.
+ * they read. It serves nothing unless the change listener has lately heard
+ * that changes reach it: a token revoked or a user changed from any process
+ * empties it within the time the notice takes to arrive (milliseconds), and a
+ * change made through this process empties it before that process answers.
  *
  * A lookup that started before a change can end after the change emptied the
  * cache; the generation count keeps what it read out.
@@ -30,6 +30,7 @@ export class AccountCache {
   private readonly users: LRUCache<number, User>
   private generation = 0
   private on = false
+  private leaseEnds = 0
 
   constructor(options: AccountCacheOptions = {}) {
     const settings = { max: options.maxEntries ?? 10_000, ttl: options.ttlMs ?? 60_000 }
@@ -38,13 +39,18 @@ export class AccountCache {
   }
 
   get enabled(): boolean {
-    return this.on
+    return this.on && Date.now() < this.leaseEnds
   }
 
-  /** Starts keeping entries: the caller now hears of every change. */
-  enable(): void {
-    this.clear()
+  /**
+   * Serves entries until `until` (ms since the epoch): the caller has just
+   * heard that changes reach it. After a gap, what was kept may have missed a
+   * change, so it is dropped first.
+   */
+  serveUntil(until: number): void {
+    if (!this.enabled) this.clear()
     this.on = true
+    this.leaseEnds = until
   }
 
   /** Stops keeping entries and drops them: changes may now go unheard. */
@@ -84,13 +90,13 @@ export class AccountCache {
     key: K,
     load: () => Promise<V | null>,
   ): Promise<V | null> {
-    const cached = this.on ? entries.get(key) : undefined
+    const cached = this.enabled ? entries.get(key) : undefined
     if (cached) return cached
 
     const generation = this.generation
     const value = await load()
     // Misses are not kept: a token or user created a moment ago must be found.
-    if (value && this.on && generation === this.generation) entries.set(key, value)
+    if (value && this.enabled && generation === this.generation) entries.set(key, value)
     return value
   }
 }

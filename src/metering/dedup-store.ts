@@ -23,7 +23,7 @@ export interface AdoptedBatch {
 type Arg = string | number | Buffer
 
 interface DedupCommands {
-  meterClaim(...args: Arg[]): Promise<string[]>
+  meterClaim(batches: string, journal: string, args: Arg[]): Promise<string[]>
   meterCommit(...args: Arg[]): Promise<number>
   meterRenew(...args: Arg[]): Promise<number>
   meterTakeOver(...args: Arg[]): Promise<string[] | null>
@@ -80,7 +80,9 @@ export class DedupStore {
       args.push(eventDigest(eventId), eventId, JSON.stringify([eventId, stored]))
     }
 
-    const statuses = await this.redis.meterClaim(this.batchesKey, this.journalKey(batchId), ...args)
+    // One array, which ioredis flattens: spread, a flush near the largest
+    // batch size (three arguments per event) overflowed the call stack.
+    const statuses = await this.redis.meterClaim(this.batchesKey, this.journalKey(batchId), args)
     return statuses.map(toStatus)
   }
 

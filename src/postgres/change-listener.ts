@@ -8,29 +8,47 @@ export const accountChangesChannel = 'account_changes'
 /** How the listening connection shows in `pg_stat_activity`. */
 export const listenerApplicationName = 'nukevideo-metering account changes'
 
+/** The payload of the listener's own round trips; every other notice is a change. */
+const heartbeat = 'heartbeat'
+
+export interface ChangeListenerTiming {
+  /** How often the listener sends itself a notice through the server. */
+  heartbeatMs: number
+  /** How long the cache serves after the last notice heard; then nothing until the next. */
+  leaseMs: number
+}
+
+const defaultTiming: ChangeListenerTiming = { heartbeatMs: 1_000, leaseMs: 3_000 }
 const firstRetryMs = 500
 const lastRetryMs = 30_000
 
 /**
  * Holds one connection that LISTENs for changes to users and tokens, from
  * this process or any other (a second web process, the command line, an
- * operator's SQL), and empties the cache on each. The cache is on only while
- * the connection is listening: if it drops, every lookup goes to the
- * database until it listens again. A server that cannot LISTEN (the embedded
- * PGlite server refuses it) keeps the cache off for good.
+ * operator's SQL), and empties the cache on each.
+ *
+ * A connection can die without a word (a firewall that forgets idle flows),
+ * and notices would then stop unnoticed. So the listener sends itself a
+ * notice every second, and the cache serves entries only for a few seconds
+ * after the last notice came back: when they stop, lookups go to the
+ * database, and the connection is replaced. Each round trip also checks that
+ * both triggers still exist and are enabled. A server that cannot LISTEN (the
+ * embedded PGlite server refuses it) keeps the cache off for good.
  */
 export class ChangeListener {
   private client: pg.Client | undefined
   private retryMs = firstRetryMs
   private retryTimer: NodeJS.Timeout | undefined
+  private beat: NodeJS.Timeout | undefined
   private stopped = false
-  /** Notices heard since start; tests wait on it. */
+  /** Changes heard since start; tests wait on it. */
   notices = 0
 
   constructor(
     private readonly url: string,
     private readonly cache: AccountCache,
     private readonly log: Logger,
+    private readonly timing: ChangeListenerTiming = defaultTiming,
   ) {}
 
   /** Resolves once listening, or once it is known the server will not allow it. */
@@ -40,7 +58,7 @@ export class ChangeListener {
 
   /** Listens at once if not listening yet, say right after the migrations ran. */
   async listenNow(): Promise<void> {
-    if (this.stopped || this.cache.enabled || this.client) return
+    if (this.stopped || this.client) return
     clearTimeout(this.retryTimer)
     this.retryMs = firstRetryMs
     await this.connect()
@@ -49,6 +67,7 @@ export class ChangeListener {
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.retryTimer)
+    clearInterval(this.beat)
     this.cache.disable()
     await this.client?.end().catch(() => undefined)
   }
@@ -57,20 +76,21 @@ export class ChangeListener {
     const client = new pg.Client({
       connectionString: this.url,
       application_name: listenerApplicationName,
+      keepAlive: true,
+      // A round trip that has not come back by the time the lease ends is lost.
+      query_timeout: this.timing.leaseMs,
     })
     client.on('error', (err) => this.lost(client, err))
     client.on('end', () => this.lost(client))
-    client.on('notification', () => {
-      this.notices++
-      this.cache.clear()
+    client.on('notification', (notice) => {
+      if (client === this.client) this.heard(notice.payload)
     })
     this.client = client
 
-    let triggers: number
     try {
       await client.connect()
       await client.query(`LISTEN ${accountChangesChannel}`)
-      triggers = await countTriggers(client)
+      await this.roundTrip(client)
     } catch (err) {
       if (isRefusedFeature(err)) {
         this.client = undefined
@@ -81,40 +101,52 @@ export class ChangeListener {
       await client.end().catch(() => undefined)
       return
     }
-
     if (this.stopped) return void (await client.end().catch(() => undefined))
-    if (triggers < noticeTriggers.length) {
-      // Not migrated yet: changes would go unheard, so the cache stays off.
-      this.lost(client, new Error('account change triggers are missing; run the migrations'))
-      await client.end().catch(() => undefined)
-      return
-    }
+
     this.retryMs = firstRetryMs
-    this.cache.enable()
+    this.beat = setInterval(() => {
+      this.roundTrip(client).catch((err) => this.lost(client, err))
+    }, this.timing.heartbeatMs)
+    this.beat.unref()
     this.log.debug('account cache on: listening for account changes')
+  }
+
+  /** Makes sure every change still sends a notice, then notifies itself. */
+  private async roundTrip(client: pg.Client): Promise<void> {
+    const result = await client.query<{ triggers: number }>(
+      `SELECT count(*)::int AS triggers FROM pg_trigger
+       WHERE NOT tgisinternal AND tgenabled <> 'D'
+         AND ((tgname = 'users_changed' AND tgrelid = to_regclass('users'))
+           OR (tgname = 'api_tokens_changed' AND tgrelid = to_regclass('api_tokens')))`,
+    )
+    if ((result.rows[0]?.triggers ?? 0) < 2) {
+      // Not migrated yet, or someone disabled a trigger: changes would go unheard.
+      throw new Error('account change triggers are missing or disabled; run the migrations')
+    }
+    await client.query('SELECT pg_notify($1, $2)', [accountChangesChannel, heartbeat])
+  }
+
+  private heard(payload: string | undefined): void {
+    if (this.stopped) return
+    if (payload !== heartbeat) {
+      this.notices++
+      this.cache.clear()
+    }
+    this.cache.serveUntil(Date.now() + this.timing.leaseMs)
   }
 
   private lost(client: pg.Client, err?: unknown): void {
     if (client !== this.client || this.stopped) return
     this.client = undefined
+    clearInterval(this.beat)
     this.cache.disable()
     this.log.warn({ err, retryInMs: this.retryMs }, 'account change listener lost; cache off')
+    client.end().catch(() => undefined)
 
     this.retryTimer = setTimeout(() => void this.connect(), this.retryMs)
     this.retryTimer.unref()
     this.retryMs = Math.min(this.retryMs * 2, lastRetryMs)
   }
-}
-
-/** Created by the migrations; without both, some changes would send no notice. */
-const noticeTriggers = ['users_changed', 'api_tokens_changed']
-
-async function countTriggers(client: pg.Client): Promise<number> {
-  const result = await client.query<{ count: number }>(
-    'SELECT count(*)::int AS count FROM pg_trigger WHERE tgname = ANY($1) AND NOT tgisinternal',
-    [noticeTriggers],
-  )
-  return result.rows[0]?.count ?? 0
 }
 
 function isRefusedFeature(err: unknown): boolean {

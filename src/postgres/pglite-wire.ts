@@ -14,7 +14,8 @@ const cancelRequest = 80_877_102
 const groupEnds = new Set(['S', 'Q', 'H', 'c', 'f'].map((type) => type.charCodeAt(0)))
 const terminate = 'X'.charCodeAt(0)
 const simpleQuery = 'Q'.charCodeAt(0)
-const listenStatement = /^\s*(LISTEN|UNLISTEN)\b/i
+/** LISTEN as the first statement, after any blanks and comments. */
+const listenStatement = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*(?:LISTEN|UNLISTEN)\b/i
 
 interface Turn {
   client: WireClient
@@ -193,12 +194,14 @@ class WireClient {
 /**
  * Clients share one session here, so a notice would reach whichever client's
  * turn came next, not the one that listened. LISTEN is refused instead, as a
- * server without the feature would (SQLSTATE 0A000), so listeners know.
+ * server without the feature would (SQLSTATE 0A000), so listeners know. Only
+ * a simple query that starts with it is caught: one that LISTENs after
+ * another statement gets notices that may go astray, its sender's problem.
  */
 function isListen(message: Uint8Array): boolean {
   if (message[0] !== simpleQuery) return false
   const text = Buffer.from(message.buffer, message.byteOffset + 5, message.byteLength - 5)
-  return listenStatement.test(text.toString('utf8', 0, 64))
+  return listenStatement.test(text.toString('utf8', 0, 1024))
 }
 
 function listenRefusal(inTransaction: boolean): Buffer {

@@ -4,9 +4,10 @@ import { pino } from 'pino'
 import { AccountCache } from '../../src/accounts/account-cache.js'
 import type { User } from '../../src/accounts/models.js'
 import { findUserByToken, revokeToken } from '../../src/accounts/tokens.js'
-import { listenerApplicationName } from '../../src/postgres/change-listener.js'
+import { ChangeListener, listenerApplicationName } from '../../src/postgres/change-listener.js'
 import { type Database, openDatabase } from '../../src/postgres/database.js'
 import { userWithToken } from '../fixtures/api.js'
+import { FaultProxy } from '../fixtures/fault-proxy.js'
 import { type FreshDatabase, freshDatabase } from '../fixtures/postgres.js'
 
 const log = pino({ level: 'silent' })
@@ -19,7 +20,7 @@ function someUser(name: string): User {
 
 test('a lookup that a change overtook is not kept', async (t) => {
   const cache = new AccountCache()
-  cache.enable()
+  cache.serveUntil(Date.now() + 60_000)
   let release: (user: User) => void = () => undefined
   const slow = cache.user(1, () => new Promise<User>((resolve) => (release = resolve)))
 
@@ -48,7 +49,7 @@ test('a cache that is off, or a miss, keeps nothing', async (t) => {
   await cache.user(1, load)
   t.is(loads, 2)
 
-  cache.enable()
+  cache.serveUntil(Date.now() + 60_000)
   t.is(await cache.user(2, async () => null), null)
   t.is((await cache.user(2, load))?.name, 'loaded')
   t.is(loads, 3)
@@ -172,4 +173,59 @@ test('while the listening connection is down the cache is off, and it comes back
   while (!rig.db.accounts.enabled) await new Promise((r) => setTimeout(r, 20))
   const { user, token: second } = await userWithToken(rig.db, 'after-reconnect', true)
   t.is((await findUserByToken(rig.db, second))?.user.id, user.id)
+})
+
+/** A listener of its own on `url`, with a short heartbeat so that tests run fast. */
+async function quickListener(t: { teardown(fn: () => Promise<void>): void }, url: string) {
+  const cache = new AccountCache()
+  const listener = new ChangeListener(url, cache, log, { heartbeatMs: 50, leaseMs: 300 })
+  t.teardown(() => listener.stop())
+  await listener.start()
+  return cache
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 10))
+}
+
+test('a listening connection that goes silent turns the cache off, then is replaced', async (t) => {
+  if (!listens) return t.pass('the embedded server cannot LISTEN; the cache never turns on')
+  t.timeout(20_000)
+  const rig = await freshDatabase()
+  const proxy = await FaultProxy.start(Number(new URL(rig.url).port || 5432))
+  t.teardown(async () => {
+    await proxy.close()
+    await rig.close()
+  })
+  const url = new URL(rig.url)
+  url.port = String(proxy.port)
+  const cache = await quickListener(t, url.toString())
+  await until(() => cache.enabled)
+
+  // Answers and notices are held, as a firewall that forgot the flow would:
+  // the socket stays open and nothing says the connection is gone.
+  await proxy.set('slow', 60_000)
+  await until(() => !cache.enabled)
+  t.false(cache.enabled)
+
+  await proxy.set('pass')
+  await until(() => cache.enabled)
+  t.true(cache.enabled)
+})
+
+test('a disabled trigger turns the cache off until it is enabled again', async (t) => {
+  if (!listens) return t.pass('the embedded server cannot LISTEN; the cache never turns on')
+  t.timeout(20_000)
+  const rig = await freshDatabase()
+  t.teardown(() => rig.close())
+  const cache = await quickListener(t, rig.url)
+  await until(() => cache.enabled)
+
+  await rig.db.sequelize.query('ALTER TABLE api_tokens DISABLE TRIGGER api_tokens_changed')
+  await until(() => !cache.enabled)
+  t.false(cache.enabled)
+
+  await rig.db.sequelize.query('ALTER TABLE api_tokens ENABLE TRIGGER api_tokens_changed')
+  await until(() => cache.enabled)
+  t.true(cache.enabled)
 })

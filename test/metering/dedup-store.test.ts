@@ -1,4 +1,5 @@
 import test from 'ava'
+import { loadConfig } from '../../src/config.js'
 import { ConfigError } from '../../src/errors.js'
 import { DedupStore, pinDedupHorizon } from '../../src/metering/dedup-store.js'
 import { connectRedis, dropPrefix, uniquePrefix } from '../fixtures/redis.js'
@@ -94,4 +95,23 @@ test('the horizon is pinned on first start; another one is refused by name', asy
   t.regex(error?.message ?? '', /is 86400, but the dedup state in Redis is laid out for 604800/)
   t.regex(error?.message ?? '', new RegExp(`delete the key ${base}:horizon`))
   t.is(await redis.get(`${base}:horizon`), '604800')
+})
+
+test('a flush of the largest batch size claims and commits every id', async (t) => {
+  t.timeout(60_000)
+  const dedup = store()
+  const largest = 100_000
+  t.is(loadConfig({ FLUSH_BATCH_SIZE: String(largest) }).worker.flushBatchSize, largest)
+  t.throws(() => loadConfig({ FLUSH_BATCH_SIZE: String(largest + 1) }), {
+    message: /FLUSH_BATCH_SIZE/,
+  })
+  const entries = Array.from({ length: largest }, (_, i) => entry(`large-${i}`))
+
+  const statuses = await dedup.claim('d'.repeat(32), entries, 30_000)
+
+  t.is(statuses.length, largest)
+  t.true(statuses.every((status) => status.kind === 'claimed'))
+  t.is(await dedup.commit('d'.repeat(32)), largest)
+  const again = await dedup.claim('e'.repeat(32), entries.slice(-3), 30_000)
+  t.deepEqual(again, [{ kind: 'counted' }, { kind: 'counted' }, { kind: 'counted' }])
 })

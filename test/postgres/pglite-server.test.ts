@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import test from 'ava'
+import pg from 'pg'
 import { pino } from 'pino'
 import { DataDirInUseError } from '../../src/postgres/data-lock.js'
 import { openDatabase } from '../../src/postgres/database.js'
@@ -96,4 +97,21 @@ test('a second server on one data directory is refused; a stale lock is taken ov
     `The embedded PostgreSQL data in ${path.join(dataDir, 'postgres')} is in use by process ` +
       `${process.pid}. Stop that process, use another DATA_DIR, or set DATABASE_URL.`,
   )
+})
+
+test('LISTEN is refused by name, and the connection goes on serving', async (t) => {
+  const server = await startPgliteServer({ log })
+  const client = new pg.Client({ connectionString: server.url })
+  t.teardown(async () => {
+    await client.end().catch(() => undefined)
+    await server.close()
+  })
+  await client.connect()
+
+  for (const statement of ['LISTEN a', '  unlisten *', '/* why */ -- and\n LISTEN b']) {
+    const refusal = await t.throwsAsync(client.query(statement))
+    t.is((refusal as { code?: string }).code, '0A000')
+    t.is(refusal?.message, 'LISTEN is not supported by the embedded PostgreSQL server')
+  }
+  t.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }])
 })
