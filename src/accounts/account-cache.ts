@@ -10,8 +10,10 @@ export interface TokenOwner {
 export interface AccountCacheOptions {
   /** Entries per kind; the least recently used go first. */
   maxEntries?: number
-  /** A bound on any entry's life, should a change notice ever be missed. */
+  /** A bound on any entry's life, for a change that sends no notice (see ChangeListener). */
   ttlMs?: number
+  /** How late the ticker may be before the cache takes the process to have stood still. */
+  stallMs?: number
 }
 
 /**
@@ -24,22 +26,35 @@ export interface AccountCacheOptions {
  *
  * A lookup that started before a change can end after the change emptied the
  * cache; the generation count keeps what it read out.
+ *
+ * A process that stood still (a long GC pause, a CPU starved, SIGSTOP) wakes
+ * with requests and notices waiting side by side, and may answer a request
+ * before it reads the notice that a token was revoked. A ticker tells such a
+ * wake-up: while the last tick is late, the cache serves nothing.
  */
+/** How often the ticker ticks. */
+const tickMs = 100
+
 export class AccountCache {
   private readonly tokens: LRUCache<string, TokenOwner>
   private readonly users: LRUCache<number, User>
   private generation = 0
   private on = false
   private leaseEnds = 0
+  private lastTick = 0
+  private ticker: NodeJS.Timeout | undefined
+  private readonly stallMs: number
 
   constructor(options: AccountCacheOptions = {}) {
-    const settings = { max: options.maxEntries ?? 10_000, ttl: options.ttlMs ?? 60_000 }
+    const settings = { max: options.maxEntries ?? 10_000, ttl: options.ttlMs ?? 10_000 }
     this.tokens = new LRUCache(settings)
     this.users = new LRUCache(settings)
+    this.stallMs = options.stallMs ?? 300
   }
 
   get enabled(): boolean {
-    return this.on && Date.now() < this.leaseEnds
+    const now = Date.now()
+    return this.on && now < this.leaseEnds && now - this.lastTick < this.stallMs
   }
 
   /**
@@ -51,11 +66,20 @@ export class AccountCache {
     if (!this.enabled) this.clear()
     this.on = true
     this.leaseEnds = until
+    this.lastTick = Date.now()
+    if (!this.ticker) {
+      this.ticker = setInterval(() => {
+        this.lastTick = Date.now()
+      }, tickMs)
+      this.ticker.unref()
+    }
   }
 
   /** Stops keeping entries and drops them: changes may now go unheard. */
   disable(): void {
     this.on = false
+    clearInterval(this.ticker)
+    this.ticker = undefined
     this.clear()
   }
 

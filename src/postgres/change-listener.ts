@@ -32,8 +32,14 @@ const lastRetryMs = 30_000
  * notice every second, and the cache serves entries only for a few seconds
  * after the last notice came back: when they stop, lookups go to the
  * database, and the connection is replaced. Each round trip also checks that
- * both triggers still exist and are enabled. A server that cannot LISTEN (the
- * embedded PGlite server refuses it) keeps the cache off for good.
+ * both triggers still exist and fire in ordinary sessions ('O' or 'A'; a
+ * replica trigger does not). A server that cannot LISTEN (the embedded PGlite
+ * server refuses it) keeps the cache off for good.
+ *
+ * What no check can see: a session with `session_replication_role = replica`,
+ * or one that disables a trigger and enables it again inside one transaction,
+ * changes accounts without a notice. The cache's entries live 10 s at most,
+ * which bounds that.
  */
 export class ChangeListener {
   private client: pg.Client | undefined
@@ -77,7 +83,8 @@ export class ChangeListener {
       connectionString: this.url,
       application_name: listenerApplicationName,
       keepAlive: true,
-      // A round trip that has not come back by the time the lease ends is lost.
+      // A connection or round trip not done by the time the lease ends is lost.
+      connectionTimeoutMillis: this.timing.leaseMs,
       query_timeout: this.timing.leaseMs,
     })
     client.on('error', (err) => this.lost(client, err))
@@ -115,7 +122,7 @@ export class ChangeListener {
   private async roundTrip(client: pg.Client): Promise<void> {
     const result = await client.query<{ triggers: number }>(
       `SELECT count(*)::int AS triggers FROM pg_trigger
-       WHERE NOT tgisinternal AND tgenabled <> 'D'
+       WHERE NOT tgisinternal AND tgenabled IN ('O', 'A')
          AND ((tgname = 'users_changed' AND tgrelid = to_regclass('users'))
            OR (tgname = 'api_tokens_changed' AND tgrelid = to_regclass('api_tokens')))`,
     )

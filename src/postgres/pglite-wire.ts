@@ -14,6 +14,7 @@ const cancelRequest = 80_877_102
 const groupEnds = new Set(['S', 'Q', 'H', 'c', 'f'].map((type) => type.charCodeAt(0)))
 const terminate = 'X'.charCodeAt(0)
 const simpleQuery = 'Q'.charCodeAt(0)
+const parse = 'P'.charCodeAt(0)
 /** LISTEN as the first statement, after any blanks and comments. */
 const listenStatement = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*(?:LISTEN|UNLISTEN)\b/i
 
@@ -88,14 +89,11 @@ export class PgliteWireServer {
 
   private async serve({ client, message }: Turn): Promise<void> {
     if (client.socket.destroyed) return
-    if (isListen(message)) {
-      client.socket.write(listenRefusal(this.db.isInTransaction()))
-      return
-    }
+    const exchange = refusesListen(message) ? listenRefusal : message
 
     try {
       await this.db.runExclusive(() =>
-        this.db.execProtocolRawStream(message, {
+        this.db.execProtocolRawStream(exchange, {
           onRawData: (data) => {
             if (!client.socket.destroyed) client.socket.write(data)
           },
@@ -193,31 +191,40 @@ class WireClient {
 
 /**
  * Clients share one session here, so a notice would reach whichever client's
- * turn came next, not the one that listened. LISTEN is refused instead, as a
- * server without the feature would (SQLSTATE 0A000), so listeners know. Only
- * a simple query that starts with it is caught: one that LISTENs after
- * another statement gets notices that may go astray, its sender's problem.
+ * turn came next, not the one that listened. An exchange whose simple query
+ * or any parsed statement starts with LISTEN (after blanks and comments) runs
+ * a statement that fails instead, as a server without the feature would
+ * (SQLSTATE 0A000): the client sees the error, and a transaction it had open
+ * is aborted exactly as PostgreSQL would abort it. One that LISTENs after
+ * another statement in the same text is not caught; its notices may go astray.
  */
-function isListen(message: Uint8Array): boolean {
-  if (message[0] !== simpleQuery) return false
-  const text = Buffer.from(message.buffer, message.byteOffset + 5, message.byteLength - 5)
-  return listenStatement.test(text.toString('utf8', 0, 1024))
+function refusesListen(exchange: Uint8Array): boolean {
+  const bytes = Buffer.from(exchange.buffer, exchange.byteOffset, exchange.byteLength)
+  for (let at = 0; at + 5 <= bytes.length; ) {
+    const type = bytes[at] as number
+    const end = at + 1 + bytes.readInt32BE(at + 1)
+    if (type === simpleQuery && listenStatement.test(cString(bytes, at + 5, end))) return true
+    if (type === parse) {
+      const nameEnd = bytes.indexOf(0, at + 5)
+      if (nameEnd !== -1 && listenStatement.test(cString(bytes, nameEnd + 1, end))) return true
+    }
+    at = end
+  }
+  return false
 }
 
-function listenRefusal(inTransaction: boolean): Buffer {
-  const fields = [
-    ['S', 'ERROR'],
-    ['V', 'ERROR'],
-    ['C', '0A000'],
-    ['M', 'LISTEN is not supported by the embedded PostgreSQL server'],
-  ]
-  const body = Buffer.concat([
-    ...fields.map(([code, text]) => Buffer.from(`${code}${text}\0`)),
-    Buffer.from([0]),
-  ])
-  const error = Buffer.alloc(5)
-  error.write('E')
-  error.writeInt32BE(4 + body.length, 1)
-  const ready = Buffer.from([0x5a, 0, 0, 0, 5, (inTransaction ? 'T' : 'I').charCodeAt(0)])
-  return Buffer.concat([error, body, ready])
+function cString(bytes: Buffer, start: number, end: number): string {
+  const stop = bytes.indexOf(0, start)
+  return bytes.toString('utf8', start, stop === -1 || stop > end ? end : stop)
 }
+
+const listenRefusal = (() => {
+  const sql =
+    "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '0A000', " +
+    "MESSAGE = 'LISTEN is not supported by the embedded PostgreSQL server'; END $$"
+  const text = Buffer.from(`${sql}\0`)
+  const header = Buffer.alloc(5)
+  header.write('Q')
+  header.writeInt32BE(4 + text.length, 1)
+  return new Uint8Array(Buffer.concat([header, text]))
+})()

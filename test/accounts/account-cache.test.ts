@@ -18,8 +18,11 @@ function someUser(name: string): User {
   return { id: 1, name } as User
 }
 
+/** For tests of what is kept: a busy test machine must not look like a stalled process. */
+const patient = { stallMs: 60_000 }
+
 test('a lookup that a change overtook is not kept', async (t) => {
-  const cache = new AccountCache()
+  const cache = new AccountCache(patient)
   cache.serveUntil(Date.now() + 60_000)
   let release: (user: User) => void = () => undefined
   const slow = cache.user(1, () => new Promise<User>((resolve) => (release = resolve)))
@@ -39,7 +42,7 @@ test('a lookup that a change overtook is not kept', async (t) => {
 })
 
 test('a cache that is off, or a miss, keeps nothing', async (t) => {
-  const cache = new AccountCache()
+  const cache = new AccountCache(patient)
   let loads = 0
   const load = async () => {
     loads++
@@ -53,6 +56,29 @@ test('a cache that is off, or a miss, keeps nothing', async (t) => {
   t.is(await cache.user(2, async () => null), null)
   t.is((await cache.user(2, load))?.name, 'loaded')
   t.is(loads, 3)
+})
+
+// Serial: standing still would stall the tests running beside it.
+test.serial('a process that stood still serves nothing until it ticks again', async (t) => {
+  const cache = new AccountCache()
+  cache.serveUntil(Date.now() + 60_000)
+  t.teardown(() => cache.disable())
+  await cache.user(1, async () => someUser('kept'))
+
+  const standStill = Date.now() + 400
+  while (Date.now() < standStill) {
+    // Requests and notices that arrive now wait side by side.
+  }
+  let loads = 0
+  const woken = await cache.user(1, async () => {
+    loads++
+    return someUser('asked the database')
+  })
+
+  t.is(woken?.name, 'asked the database')
+  t.is(loads, 1)
+  await new Promise((resolve) => setTimeout(resolve, 250))
+  t.is((await cache.user(1, async () => someUser('never asked')))?.name, 'kept')
 })
 
 /** A second process's connection, as the command line or another web process has. */
@@ -213,7 +239,7 @@ test('a listening connection that goes silent turns the cache off, then is repla
   t.true(cache.enabled)
 })
 
-test('a disabled trigger turns the cache off until it is enabled again', async (t) => {
+test('a disabled or replica-only trigger turns the cache off until it is enabled', async (t) => {
   if (!listens) return t.pass('the embedded server cannot LISTEN; the cache never turns on')
   t.timeout(20_000)
   const rig = await freshDatabase()
@@ -228,4 +254,9 @@ test('a disabled trigger turns the cache off until it is enabled again', async (
   await rig.db.sequelize.query('ALTER TABLE api_tokens ENABLE TRIGGER api_tokens_changed')
   await until(() => cache.enabled)
   t.true(cache.enabled)
+
+  // A replica trigger is enabled, yet fires only for replication sessions.
+  await rig.db.sequelize.query('ALTER TABLE users ENABLE REPLICA TRIGGER users_changed')
+  await until(() => !cache.enabled)
+  t.false(cache.enabled)
 })

@@ -93,7 +93,7 @@ test('use is recorded at most once a minute', async (t) => {
   const longAgo = new Date(Date.now() - 61_000)
   await fresh.db.ApiToken.update({ last_used_at: longAgo }, { where: { id: issued.token.id } })
   // That write names only last_used_at, which empties no cache; the token's
-  // cached entry stands for the minute since this process last used it.
+  // cached entry stands until it expires, as if that time had passed.
   fresh.db.accounts.clear()
   await findUserByToken(fresh.db, issued.plainText)
   t.true(((await lastUsed())?.getTime() ?? 0) > longAgo.getTime() + 60_000)

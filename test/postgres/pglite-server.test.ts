@@ -108,10 +108,24 @@ test('LISTEN is refused by name, and the connection goes on serving', async (t) 
   })
   await client.connect()
 
-  for (const statement of ['LISTEN a', '  unlisten *', '/* why */ -- and\n LISTEN b']) {
+  const statements = [
+    'LISTEN a',
+    '  unlisten *',
+    `/* ${'why '.repeat(400)}*/ -- and\n LISTEN b`,
+    { text: 'LISTEN c', name: 'prepared-listen' },
+  ]
+  for (const statement of statements) {
     const refusal = await t.throwsAsync(client.query(statement))
     t.is((refusal as { code?: string }).code, '0A000')
     t.is(refusal?.message, 'LISTEN is not supported by the embedded PostgreSQL server')
   }
   t.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }])
+  t.deepEqual((await client.query('SELECT pg_listening_channels() AS c')).rows, [])
+
+  // Inside a transaction the refusal aborts it, as PostgreSQL's own errors do.
+  await client.query('BEGIN')
+  await t.throwsAsync(client.query('LISTEN d'), { message: /LISTEN is not supported/ })
+  await t.throwsAsync(client.query('SELECT 1'), { message: /current transaction is aborted/ })
+  await client.query('ROLLBACK')
+  t.deepEqual((await client.query('SELECT 2 AS two')).rows, [{ two: 2 }])
 })
