@@ -30,7 +30,8 @@ export interface AccountCacheOptions {
  * A process that stood still (a long GC pause, a CPU starved, SIGSTOP) wakes
  * with requests and notices waiting side by side, and may answer a request
  * before it reads the notice that a token was revoked. A ticker tells such a
- * wake-up: while the last tick is late, the cache serves nothing.
+ * wake-up: while the last tick is late the cache serves nothing, and once a
+ * late tick has run, nothing until a notice sent after it comes back.
  */
 /** How often the ticker ticks. */
 const tickMs = 100
@@ -42,6 +43,7 @@ export class AccountCache {
   private on = false
   private leaseEnds = 0
   private lastTick = 0
+  private stalledAt = 0
   private ticker: NodeJS.Timeout | undefined
   private readonly stallMs: number
 
@@ -59,20 +61,35 @@ export class AccountCache {
 
   /**
    * Serves entries until `until` (ms since the epoch): the caller has just
-   * heard that changes reach it. After a gap, what was kept may have missed a
-   * change, so it is dropped first.
+   * heard back a notice it sent at `sentAt`, so every change committed before
+   * then has reached it too. A notice sent before the process last stood
+   * still proves nothing about what came during the stall. After a gap, what
+   * was kept may have missed a change, so it is dropped first.
    */
-  serveUntil(until: number): void {
+  serveUntil(until: number, sentAt: number): void {
+    if (sentAt < this.stalledAt) return
     if (!this.enabled) this.clear()
     this.on = true
     this.leaseEnds = until
     this.lastTick = Date.now()
     if (!this.ticker) {
-      this.ticker = setInterval(() => {
-        this.lastTick = Date.now()
-      }, tickMs)
+      this.ticker = setInterval(() => this.tick(), tickMs)
       this.ticker.unref()
     }
+  }
+
+  /**
+   * After a stall, timers may run before the sockets are read (a stopped
+   * process's poll returns EINTR), so the tick cannot wait for requests to
+   * notice: it ends the lease itself, until a notice sent after the stall.
+   */
+  private tick(): void {
+    const now = Date.now()
+    if (now - this.lastTick >= this.stallMs) {
+      this.stalledAt = now
+      this.leaseEnds = 0
+    }
+    this.lastTick = now
   }
 
   /** Stops keeping entries and drops them: changes may now go unheard. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import type { AccountCache } from '../accounts/account-cache.js'
 import type { Logger } from '../logger.js'
@@ -8,8 +9,8 @@ export const accountChangesChannel = 'account_changes'
 /** How the listening connection shows in `pg_stat_activity`. */
 export const listenerApplicationName = 'nukevideo-metering account changes'
 
-/** The payload of the listener's own round trips; every other notice is a change. */
-const heartbeat = 'heartbeat'
+/** The payload of the listener's own round trips (`heartbeat:<id>:<sent at>`). */
+const heartbeatPrefix = 'heartbeat:'
 
 export interface ChangeListenerTiming {
   /** How often the listener sends itself a notice through the server. */
@@ -47,6 +48,8 @@ export class ChangeListener {
   private retryTimer: NodeJS.Timeout | undefined
   private beat: NodeJS.Timeout | undefined
   private stopped = false
+  /** Tells this listener's heartbeats from those of other processes. */
+  private readonly id = randomUUID()
   /** Changes heard since start; tests wait on it. */
   notices = 0
 
@@ -130,16 +133,23 @@ export class ChangeListener {
       // Not migrated yet, or someone disabled a trigger: changes would go unheard.
       throw new Error('account change triggers are missing or disabled; run the migrations')
     }
-    await client.query('SELECT pg_notify($1, $2)', [accountChangesChannel, heartbeat])
+    const payload = `${heartbeatPrefix}${this.id}:${Date.now()}`
+    await client.query('SELECT pg_notify($1, $2)', [accountChangesChannel, payload])
   }
 
-  private heard(payload: string | undefined): void {
+  /**
+   * A change empties the cache. Only this listener's own heartbeats renew the
+   * lease: they say when they were sent, and so what they vouch for.
+   */
+  private heard(payload = ''): void {
     if (this.stopped) return
-    if (payload !== heartbeat) {
+    if (!payload.startsWith(heartbeatPrefix)) {
       this.notices++
       this.cache.clear()
+      return
     }
-    this.cache.serveUntil(Date.now() + this.timing.leaseMs)
+    const [id, sentAt] = payload.slice(heartbeatPrefix.length).split(':')
+    if (id === this.id) this.cache.serveUntil(Date.now() + this.timing.leaseMs, Number(sentAt))
   }
 
   private lost(client: pg.Client, err?: unknown): void {
