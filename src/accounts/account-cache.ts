@@ -16,6 +16,9 @@ export interface AccountCacheOptions {
   stallMs?: number
 }
 
+/** How often the ticker ticks. */
+const tickMs = 100
+
 /**
  * Live tokens (by the hash of their secret) and users (by id), kept in this
  * process so that a request need not ask PostgreSQL who is calling and whom
@@ -33,14 +36,11 @@ export interface AccountCacheOptions {
  * wake-up: while the last tick is late the cache serves nothing, and once a
  * late tick has run, nothing until a notice sent after it comes back.
  */
-/** How often the ticker ticks. */
-const tickMs = 100
-
 export class AccountCache {
   private readonly tokens: LRUCache<string, TokenOwner>
   private readonly users: LRUCache<number, User>
   private generation = 0
-  private on = false
+  /** Until when entries may be served (ms since the epoch); 0 while off. */
   private leaseEnds = 0
   private lastTick = 0
   private stalledAt = 0
@@ -56,7 +56,7 @@ export class AccountCache {
 
   get enabled(): boolean {
     const now = Date.now()
-    return this.on && now < this.leaseEnds && now - this.lastTick < this.stallMs
+    return now < this.leaseEnds && now - this.lastTick < this.stallMs
   }
 
   /**
@@ -69,7 +69,6 @@ export class AccountCache {
   serveUntil(until: number, sentAt: number): void {
     if (sentAt < this.stalledAt) return
     if (!this.enabled) this.clear()
-    this.on = true
     this.leaseEnds = until
     this.lastTick = Date.now()
     if (!this.ticker) {
@@ -94,7 +93,7 @@ export class AccountCache {
 
   /** Stops keeping entries and drops them: changes may now go unheard. */
   disable(): void {
-    this.on = false
+    this.leaseEnds = 0
     clearInterval(this.ticker)
     this.ticker = undefined
     this.clear()

@@ -22,8 +22,6 @@ export interface IssuedToken {
   token: ApiToken
 }
 
-export type { TokenOwner }
-
 function sha256(secret: string): string {
   return createHash('sha256').update(secret).digest('hex')
 }

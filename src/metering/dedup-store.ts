@@ -1,7 +1,8 @@
 import { hash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { ConfigError } from '../errors.js'
-import { claimScript, commitScript, renewScript, takeOverScript } from './dedup-scripts.js'
+import { renewScript, takeOverScript } from './dedup-lease-scripts.js'
+import { claimScript, commitScript } from './dedup-scripts.js'
 
 /** What the dedup store knows of one event id. */
 export type ClaimStatus =

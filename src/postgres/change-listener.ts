@@ -102,12 +102,10 @@ export class ChangeListener {
       await client.query(`LISTEN ${accountChangesChannel}`)
       await this.roundTrip(client)
     } catch (err) {
-      if (isRefusedFeature(err)) {
-        this.client = undefined
-        this.log.info('account cache off: this PostgreSQL server cannot LISTEN')
-      } else {
-        this.lost(client, err)
-      }
+      if (!isRefusedFeature(err)) return this.lost(client, err)
+
+      this.client = undefined
+      this.log.info('account cache off: this PostgreSQL server cannot LISTEN')
       await client.end().catch(() => undefined)
       return
     }
